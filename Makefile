@@ -1,0 +1,56 @@
+# Set-up commands: `make demo` (the main job, offline) and `make test` (the whole suite).
+# Each creates .venv itself. torch 2.13.0 (CPU) is installed before anything that needs it,
+# and constraints.txt pins every version we tested, so no range can pull a CUDA build.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PIP := $(BIN)/python -m pip
+CONSTRAINTS := constraints.txt
+DEMO_COLLECTION ?= build/demo-collection
+
+.PHONY: demo test lint lab install install-dev bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+# torch first, pinned: the CPU wheel that lies on these machines
+$(VENV)/.torch: $(BIN)/python $(CONSTRAINTS)
+	$(PIP) install --quiet -c $(CONSTRAINTS) "torch==2.13.0"
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.torch pyproject.toml $(CONSTRAINTS)
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[local,aws]"
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[local,aws,dev]"
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+demo: install
+	$(BIN)/nova-toolkit embed data/sample --collection $(DEMO_COLLECTION) --no-progress
+	$(BIN)/nova-toolkit info --collection $(DEMO_COLLECTION)
+	@for q in "a dog playing on the beach" "how do rockets reach orbit" \
+	          "recipe with tomatoes and basil" "trains and railway stations"; do \
+	  echo; echo "search: $$q"; \
+	  $(BIN)/nova-toolkit search --collection $(DEMO_COLLECTION) --text "$$q" --top-k 3; \
+	done
+
+test: install-dev
+	$(BIN)/python -m ruff check nova_toolkit tests benchmarks
+	$(BIN)/python -m pytest -q
+
+lint: install-dev
+	$(BIN)/python -m ruff check nova_toolkit tests benchmarks
+
+bench: install-dev
+	$(BIN)/python benchmarks/bench_store.py
+	$(BIN)/python benchmarks/bench_index.py
+	$(BIN)/python benchmarks/bench_cache.py
+
+clean:
+	rm -rf build $(VENV) .pytest_cache .ruff_cache

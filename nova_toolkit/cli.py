@@ -1,0 +1,159 @@
+"""``nova-toolkit`` command line: embed, search, info.
+
+The options below are a contract relied on by scripts; keep them stable. This
+module only parses arguments and prints: every action is a public API call.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+#: Option names reserved for later features (accepted by the parser, refused with a clear message).
+RESERVED = ("--segment-seconds", "--embedding-mode", "--purpose", "--s3-staging", "--profile",
+            "--region", "--config")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="nova-toolkit",
+        description="Embed a media library into a Parquet collection and search it.",
+    )
+    sub = p.add_subparsers(dest="command", required=True)
+
+    e = sub.add_parser("embed", help="embed files and folders into a collection")
+    e.add_argument("paths", nargs="+", metavar="PATH")
+    e.add_argument("--collection", required=True, metavar="DIR")
+    e.add_argument("--backend", default=None, help="embedding backend (default: local)")
+    e.add_argument("--dimension", type=int, default=None, metavar="N")
+    e.add_argument("--max-chars", type=int, default=None, metavar="N",
+                   help="text chunk size in characters (default: the backend's input limit)")
+    e.add_argument("--keep-missing", action="store_true",
+                   help="keep rows of files that disappeared from an embedded folder")
+    e.add_argument("--metadata", default=None, metavar="JSON",
+                   help="user metadata added to every row, e.g. '{\"lang\": \"en\"}'")
+    e.add_argument("--no-progress", action="store_true")
+
+    s = sub.add_parser("search", help="search a collection by text or by example file")
+    s.add_argument("--collection", required=True, metavar="DIR")
+    q = s.add_mutually_exclusive_group(required=True)
+    q.add_argument("--text", metavar="QUERY")
+    q.add_argument("--file", metavar="PATH")
+    s.add_argument("--top-k", type=int, default=10, metavar="K")
+    s.add_argument("--filter", default=None, metavar="JSON",
+                   help='S3 Vectors filter, e.g. \'{"modality": "image"}\'')
+    s.add_argument("--json", action="store_true", help="print one JSON array")
+
+    i = sub.add_parser("info", help="settings and counts of a collection")
+    i.add_argument("--collection", required=True, metavar="DIR")
+    i.add_argument("--json", action="store_true")
+
+    for cmd in (e, s):
+        for name in RESERVED:
+            cmd.add_argument(name, default=None, help=argparse.SUPPRESS)
+    return p
+
+
+def _json_arg(text: str | None, what: str):
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise SystemExit(f"nova-toolkit: error: {what} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise SystemExit(f"nova-toolkit: error: {what} must be a JSON object")
+    return value
+
+
+def _refuse_reserved(args: argparse.Namespace) -> None:
+    for name in RESERVED:
+        if getattr(args, name.lstrip("-").replace("-", "_"), None) is not None:
+            raise SystemExit(f"nova-toolkit: error: {name} is not available yet in this version")
+
+
+def _embed(args: argparse.Namespace) -> int:
+    from nova_toolkit.collection import Collection
+
+    coll = Collection.open(args.collection, backend=args.backend, dimension=args.dimension,
+                           max_chars=args.max_chars)
+    report = coll.add(args.paths, keep_missing=args.keep_missing,
+                      metadata=_json_arg(args.metadata, "--metadata"),
+                      progress=not args.no_progress)
+    print(report.summary())
+    for source, reason in report.failures:
+        print(f"failed: {source}: {reason}")
+    for source in report.removed:
+        print(f"removed (no longer on disk): {source}")
+    return 0
+
+
+def _search(args: argparse.Namespace) -> int:
+    from nova_toolkit.collection import Collection
+
+    coll = Collection.open(args.collection, create=False)
+    hits = coll.search(args.text, file=args.file, top_k=args.top_k,
+                       filter=_json_arg(args.filter, "--filter"))
+    if args.json:
+        json.dump(list(hits), sys.stdout, ensure_ascii=False)
+        sys.stdout.write("\n")
+        return 0
+    if not hits:
+        print("no results")
+    for rank, hit in enumerate(hits, 1):
+        seg = hit["segment"]
+        where = [f"#{seg['index']}"]
+        if seg["page"] is not None:
+            where.append(f"p.{seg['page']}")
+        if seg["start_s"] is not None:
+            where.append(f"{seg['start_s']:.1f}-{seg['end_s']:.1f}s")
+        if seg["char_start"] is not None:
+            where.append(f"chars {seg['char_start']}-{seg['char_end']}")
+        snippet = " ".join((hit["snippet"] or "").split())
+        if len(snippet) > 110:
+            snippet = snippet[:107] + "..."
+        print(f"{rank:>2}. {hit['distance']:.4f}  [{hit['modality']}] {hit['source']} "
+              f"({', '.join(where)})\n      {snippet}")
+    return 0
+
+
+def _info(args: argparse.Namespace) -> int:
+    from nova_toolkit.collection import Collection
+
+    info = Collection.open(args.collection, create=False).info()
+    if args.json:
+        print(json.dumps(info, indent=2))
+        return 0
+    s = info["settings"]
+    print(f"collection {info['path']} (format {info['format_version']}, version {info['version']})")
+    print(f"  backend {s['backend']}  model {s['model_id']}  dimension {s['dimension']}  "
+          f"purpose {s['purpose']}")
+    print(f"  segmentation {json.dumps(s['segmentation'], sort_keys=True)}")
+    by = ", ".join(f"{k} {v}" for k, v in sorted(info["items_by_modality"].items()))
+    print(f"  {info['items']} items ({by or 'none'}), {info['segments']} vector rows, "
+          f"{info['failures']} failures")
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``nova-toolkit`` console script."""
+    args = _parser().parse_args(argv)
+    _refuse_reserved(args)
+    from nova_toolkit.media import MediaError
+    from nova_toolkit.store import StoreError
+
+    handlers = {"embed": _embed, "search": _search, "info": _info}
+    try:
+        return handlers[args.command](args)
+    except (StoreError, MediaError, ValueError) as exc:
+        print(f"nova-toolkit: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("nova-toolkit: interrupted; work committed so far is kept", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
