@@ -1,0 +1,315 @@
+"""Segmentation: cut a media item into the pieces that each get one embedding.
+
+Text is chunked by characters at word boundaries with optional overlap; every
+:class:`Segment` carries where it came from (a half-open character span, a page, or a time
+window) so a search hit can point back into the source. This stage calls no model.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import unicodedata
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
+
+from nova_toolkit.media import UnsupportedMediaError
+
+if TYPE_CHECKING:
+    from nova_toolkit.media import MediaItem
+
+__all__ = [
+    "Segment",
+    "SegmentationConfig",
+    "chunk_text",
+    "seconds_windows",
+    "segment_item",
+    "segment_text",
+]
+
+#: A break is "near the end" of a window when it lies in its last 20 %.
+_PREFERRED_TAIL = 0.20
+
+_NON_WS = re.compile(r"\S")
+_WORD_START = re.compile(r"(?<=\s)\S")
+_PARAGRAPH_BREAK = re.compile(r"\n[^\S\n]*\n")
+_SENTENCE_BREAK = re.compile(r"[.!?\u2026][\"'\u2019\u201d)\]]*(?=\s)")
+# Sentence ends in scripts that use no spaces (CJK): a cut right after them needs no space.
+_CJK_SENTENCE_END = re.compile(r"[\u3002\uff01\uff1f\uff1b\u203c\u2047-\u2049]")
+
+
+@dataclass(frozen=True)
+class Segment:
+    """One piece of a media item that gets one embedding (per embedding type).
+
+    Fields that do not apply are None.
+
+    Attributes
+    ----------
+    index : int
+        0-based position within the item.
+    text : str or None
+        The text to embed (text chunk, page text); also the row's default snippet.
+    char_start, char_end : int or None
+        Half-open span ``[char_start, char_end)`` into the item's decoded text.
+    start_s, end_s : float or None
+        Audio/video window in seconds.
+    page : int or None
+        Document page, counting from 1.
+    """
+
+    index: int
+    text: str | None = None
+    char_start: int | None = None
+    char_end: int | None = None
+    start_s: float | None = None
+    end_s: float | None = None
+    page: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Where the segment sits, without its text (the row stores the snippet separately)."""
+        return {
+            "index": self.index,
+            "start_s": self.start_s,
+            "end_s": self.end_s,
+            "page": self.page,
+            "char_start": self.char_start,
+            "char_end": self.char_end,
+        }
+
+
+@dataclass(frozen=True)
+class SegmentationConfig:
+    """How to cut items; part of the embedding cache key.
+
+    Parameters
+    ----------
+    max_chars : int
+        Text chunk size in characters (≥ 1).
+    overlap_chars : int, default 0
+        Overlap between consecutive text chunks, ``0 ≤ overlap_chars < max_chars``.
+    segment_seconds : float, default 5.0
+        Audio/video window length, 1–30 s (Nova's ``durationSeconds``).
+
+    Raises
+    ------
+    ValueError
+        When a value is out of range.
+    """
+
+    max_chars: int
+    overlap_chars: int = 0
+    segment_seconds: float = 5.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_chars", "overlap_chars"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                if isinstance(value, float) and value.is_integer():
+                    object.__setattr__(self, name, int(value))
+                else:
+                    raise ValueError(f"{name} must be an integer, got {value!r}")
+        if self.max_chars < 1:
+            raise ValueError(f"max_chars must be >= 1, got {self.max_chars}")
+        if not 0 <= self.overlap_chars < self.max_chars:
+            raise ValueError(
+                f"overlap_chars must be >= 0 and < max_chars ({self.max_chars}), "
+                f"got {self.overlap_chars}"
+            )
+        seconds = self.segment_seconds
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
+            raise ValueError(f"segment_seconds must be a number, got {seconds!r}")
+        seconds = float(seconds)
+        if not (math.isfinite(seconds) and 1.0 <= seconds <= 30.0):
+            raise ValueError(
+                f"segment_seconds must be between 1 and 30 (Nova's durationSeconds), got {seconds}"
+            )
+        object.__setattr__(self, "segment_seconds", seconds)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain dict of the settings."""
+        return asdict(self)
+
+    def key(self) -> str:
+        """Stable canonical string of the settings (sorted JSON), used in the cache key."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+
+def _next_non_ws(text: str, i: int, end: int | None = None) -> int:
+    """Index of the first non-whitespace character at or after ``i`` (``len`` when none)."""
+    m = _NON_WS.search(text, i) if end is None else _NON_WS.search(text, i, end)
+    return m.start() if m else (len(text) if end is None else end)
+
+
+def _rstrip_end(text: str, start: int, end: int) -> int:
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    return end
+
+
+def _is_joiner(ch: str) -> bool:
+    """Characters that must not start a chunk: combining marks, ZWJ, variation selectors."""
+    return (
+        unicodedata.combining(ch) != 0
+        or ch in "\u200d\u20e3"
+        or "\ufe00" <= ch <= "\ufe0f"
+        or "\U0001f3fb" <= ch <= "\U0001f3ff"  # skin tone modifiers
+        or "\U000e0020" <= ch <= "\U000e007f"  # tag characters (flag sequences)
+    )
+
+
+def _find_cut(text: str, pos: int, max_chars: int) -> tuple[int, bool]:
+    """End (exclusive) of the chunk starting at ``pos`` and whether it is at whitespace.
+
+    Preference: a paragraph break, then a sentence break, in the last ~20 % of the window;
+    else the last whitespace in the window; else (no whitespace: one long word, or CJK) a
+    CJK sentence end in the last 20 %, else a hard split at ``max_chars`` that does not
+    separate a character from its combining marks.
+    """
+    n = len(text)
+    limit = pos + max_chars
+    if limit >= n:
+        return n, True
+    tail_start = pos + max(1, math.ceil(max_chars * (1 - _PREFERRED_TAIL)))
+    window = text[pos : limit + 1]  # text[limit] may be the whitespace that ends the chunk
+    tail_offset = tail_start - pos
+
+    best = None
+    for m in _PARAGRAPH_BREAK.finditer(window, tail_offset):
+        best = m.start()
+    if best is None:
+        for m in _SENTENCE_BREAK.finditer(window, tail_offset):
+            if m.end() <= max_chars:
+                best = m.end()
+    if best is not None:
+        return pos + best, True
+
+    for i in range(limit, pos, -1):
+        if text[i].isspace():
+            return i, True
+
+    for m in _CJK_SENTENCE_END.finditer(window, tail_offset, max_chars):
+        best = m.end()
+    if best is not None and not _is_joiner(window[best]):
+        return pos + best, False
+
+    cut = limit
+    while cut > pos + 1 and _is_joiner(text[cut]):
+        cut -= 1
+    if cut == pos + 1 and _is_joiner(text[cut]):
+        cut = limit  # a cluster longer than max_chars: split it anyway rather than stall
+    return cut, False
+
+
+def chunk_text(text: str, *, max_chars: int, overlap_chars: int = 0) -> list[Segment]:
+    """Split text into chunks of at most ``max_chars`` characters at word boundaries.
+
+    A chunk ends at whitespace, preferring a paragraph or sentence break within the last
+    ~20 % of the window; a word longer than ``max_chars`` (or a run of CJK text without
+    spaces) is hard-split. Consecutive chunks overlap by about ``overlap_chars``, starting at
+    the first word start inside the overlap (so the overlap never exceeds ``overlap_chars``
+    after a whitespace cut). Each segment's ``text`` equals ``text[char_start:char_end]``, has
+    no leading/trailing whitespace, and together the chunks cover every non-whitespace
+    character. Empty or whitespace-only text gives ``[]``.
+
+    Raises
+    ------
+    ValueError
+        When ``max_chars < 1`` or not ``0 <= overlap_chars < max_chars``.
+    """
+    if isinstance(max_chars, bool) or not isinstance(max_chars, int) or max_chars < 1:
+        raise ValueError(f"max_chars must be an integer >= 1, got {max_chars!r}")
+    if (
+        isinstance(overlap_chars, bool)
+        or not isinstance(overlap_chars, int)
+        or not 0 <= overlap_chars < max_chars
+    ):
+        raise ValueError(
+            f"overlap_chars must be an integer >= 0 and < max_chars ({max_chars}), "
+            f"got {overlap_chars!r}"
+        )
+    n = len(text)
+    segments: list[Segment] = []
+    pos = _next_non_ws(text, 0)
+    while pos < n:
+        cut, at_space = _find_cut(text, pos, max_chars)
+        end = _rstrip_end(text, pos, cut)
+        segments.append(Segment(len(segments), text[pos:end], pos, end))
+        if cut >= n or _next_non_ws(text, cut) >= n:
+            break
+        nxt = None
+        if overlap_chars:
+            nxt = _overlap_start(text, pos, end, at_space, max_chars, overlap_chars)
+        pos = nxt if nxt is not None else _next_non_ws(text, cut)
+    return segments
+
+
+def _overlap_start(
+    text: str, pos: int, end: int, at_space: bool, max_chars: int, overlap_chars: int
+) -> int | None:
+    """Where the chunk after ``[pos, end)`` starts so that it overlaps, or None for no overlap.
+
+    The start lies in ``[end - overlap_chars, end)``, after ``pos``, at a word start (after a
+    whitespace cut) or at a character (after a mid-word cut, where there is no word start to
+    align to). A start whose chunk would end within ``[pos, end)`` — adding nothing new — is
+    skipped, so no chunk is ever a sub-span of the one before it.
+    """
+    lower = max(end - overlap_chars, pos + 1)
+    candidates: list[int] = []
+    if not at_space:
+        c = lower
+        while c < end and (text[c].isspace() or _is_joiner(text[c])):
+            c += 1
+        if c < end:
+            candidates.append(c)
+    candidates.extend(m.start() for m in _WORD_START.finditer(text, lower, end))
+    for c in sorted(set(candidates)):
+        cut, _ = _find_cut(text, c, max_chars)
+        if _rstrip_end(text, c, cut) > end:
+            return c
+    return None
+
+
+def segment_text(text: str, config: SegmentationConfig) -> list[Segment]:
+    """:func:`chunk_text` with the sizes from ``config``."""
+    return chunk_text(text, max_chars=config.max_chars, overlap_chars=config.overlap_chars)
+
+
+def seconds_windows(duration_s: float, segment_seconds: float) -> list[tuple[float, float]]:
+    """Time windows ``[k*s, min((k+1)*s, duration))`` covering ``[0, duration_s)``.
+
+    The last window may be short; a zero duration gives ``[]``. Used for audio/video
+    segments (Nova's ``durationSeconds``).
+    """
+    duration = float(duration_s)
+    step = float(segment_seconds)
+    if not math.isfinite(duration) or duration < 0:
+        raise ValueError(f"duration_s must be a finite number >= 0, got {duration_s!r}")
+    if not math.isfinite(step) or step <= 0:
+        raise ValueError(f"segment_seconds must be a finite number > 0, got {segment_seconds!r}")
+    windows: list[tuple[float, float]] = []
+    k = 0
+    eps = 1e-9 * max(1.0, duration)
+    while k * step < duration - eps:
+        windows.append((k * step, min((k + 1) * step, duration)))
+        k += 1
+    return windows
+
+
+def segment_item(item: MediaItem, config: SegmentationConfig) -> list[Segment]:
+    """Segments of a media item.
+
+    Text items are chunked with :func:`segment_text` on their decoded text. Other
+    modalities (document pages, image, audio/video windows) come in a later issue.
+
+    Raises
+    ------
+    UnsupportedMediaError
+        For modalities whose segmentation is not available yet.
+    """
+    if item.modality == "text":
+        return segment_text(item.text().text, config)
+    raise UnsupportedMediaError(
+        item.source, f"{item.modality} ({item.format}) segmentation is not available yet"
+    )
