@@ -9,7 +9,6 @@ import os
 import pickle
 import random
 import struct
-import sys
 import wave
 import zipfile
 import zlib
@@ -348,17 +347,22 @@ def test_empty_missing_and_directory_errors(tmp_path):
         MediaItem.from_bytes(b"", source="mem")
 
 
-@pytest.mark.skipif(sys.platform == "win32" or os.geteuid() == 0, reason="needs POSIX non-root")
 def test_unreadable_file(tmp_path):
+    """A file without read permission; as root, checked with an unprivileged effective uid."""
     p = tmp_path / "secret.txt"
     p.write_text("hello")
     p.chmod(0)
+    as_root = os.geteuid() == 0
+    if as_root:
+        os.seteuid(65534)  # nobody: root would read the file anyway
     try:
         with pytest.raises(MediaError, match="permission denied") as exc:
             MediaItem.from_path(p)
-        assert exc.value.source == str(p)
     finally:
+        if as_root:
+            os.seteuid(0)
         p.chmod(0o644)
+    assert exc.value.source == str(p)
 
 
 def test_broken_symlink(tmp_path):
