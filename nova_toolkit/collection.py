@@ -31,6 +31,7 @@ from nova_toolkit.segment import Segment, SegmentationConfig, segment_item
 from nova_toolkit.store import (
     CollectionSettings,
     Store,
+    StoreError,
     cache_key,
     vectors_to_arrow,
 )
@@ -107,6 +108,7 @@ class Collection:
         self._embedder = embedder
         self._backend_options = backend_options or {}
         self._lookup: tuple[int, dict[str, int]] | None = None
+        self._index: tuple[dict, Any] | None = None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -306,11 +308,16 @@ class Collection:
         """
         from nova_toolkit.vectors import local_client
 
+        self.store.refresh()  # another process may have committed since we opened
         root = self.path / INDEX_DIR
         stamp = root / "store-version.json"
         want = {"version": self.store.version, "dimension": self.settings.dimension}
+        if self._index is not None and self._index[0] == want and stamp.is_file():
+            return self._index[1]
         if stamp.is_file() and json.loads(stamp.read_text()) == want:
-            return local_client(root)
+            client = local_client(root)
+            self._index = (want, client)
+            return client
         with self.store.writer():
             if root.exists():
                 shutil.rmtree(root)
@@ -330,6 +337,7 @@ class Collection:
                 )
             from nova_toolkit.store import atomic_write_bytes
             atomic_write_bytes(stamp, json.dumps(want).encode())
+        self._index = (want, client)
         return client
 
     def embed_query(self, *, text: str | None = None, file: str | os.PathLike | None = None,
@@ -388,12 +396,14 @@ class Collection:
         return SearchResults(self._hits(response["vectors"]))
 
     def _hits(self, found: list[dict]) -> list[dict]:
+        if not found:
+            return []
         table = self.store.segments()
         if self._lookup is None or self._lookup[0] != self.store.version:
             keys = table.column("key").to_pylist()
             self._lookup = (self.store.version, {k: i for i, k in enumerate(keys)})
         rows = [self._lookup[1][v["key"]] for v in found]
-        picked = table.drop_columns(["vector"]).take(rows).to_pylist()
+        picked = table.drop_columns(["vector"]).take(pa.array(rows, pa.int64())).to_pylist()
         return [hit_record(row, v["distance"]) for row, v in zip(picked, found, strict=True)]
 
 
