@@ -17,9 +17,7 @@ from pathlib import Path
 from nova_toolkit.collection import Collection
 from nova_toolkit.embedders import get_embedder
 
-WORDS = ("river mountain coffee train rocket orbit dog beach pasta basil piano forest bird "
-         "sailing wind harbour engine station ticket recipe garlic tomato music scale melody "
-         "owl oak leaves tide ocean storm city bridge market bread cheese garden flower").split()
+WORDS = ["river", "mountain", "coffee", "train", "rocket", "orbit", "dog", "beach", "pasta", "basil", "piano", "forest", "bird", "sailing", "wind", "harbour", "engine", "station", "ticket", "recipe", "garlic", "tomato", "music", "scale", "melody", "owl", "oak", "leaves", "tide", "ocean", "storm", "city", "bridge", "market", "bread", "cheese", "garden", "flower"]
 
 
 class CountingEmbedder:
