@@ -52,6 +52,12 @@ def _load_model():
         raise ImportError(
             "the local backend needs the 'local' extra: pip install 'nova-toolkit[local]'"
         ) from exc
+    try:  # the weight-loading progress bar is noise in a CLI's output
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover
+        pass
     model = SentenceTransformer(str(get_model_path()), device="cpu")
     model.max_seq_length = MAX_TOKENS
     return model
