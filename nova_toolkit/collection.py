@@ -590,7 +590,7 @@ class _AddRun:
                 if isinstance(r, EmbedFailure):
                     self.fail(p.item.source, "embed", r.reason, r.segment_index)
                     continue
-                seg = by_index[r.segment_index]
+                seg = r.segment if r.segment is not None else by_index[r.segment_index]
                 note = p.note
                 if r.truncated_chars:
                     cut = f"truncated: the model did not see the last {r.truncated_chars} chars"

@@ -60,6 +60,10 @@ class Embedding:
         Text that stands for the row (chunk text, transcript, OCR text, labels).
     truncated_chars : int
         How many input characters the model did not see (0 when none were dropped).
+    segment : Segment, optional
+        The segment as the backend cut it, when it segmented the input itself
+        (Nova's SEGMENTED_EMBEDDING reports its own offsets); ``None`` means the
+        segment given to :meth:`Embedder.embed` with index ``segment_index``.
     """
 
     segment_index: int
@@ -67,6 +71,7 @@ class Embedding:
     vector: np.ndarray = field(repr=False)
     snippet: str = ""
     truncated_chars: int = 0
+    segment: Segment | None = None
 
 
 @dataclass(frozen=True)
