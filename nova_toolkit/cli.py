@@ -1,4 +1,4 @@
-"""``nova-toolkit`` command line: embed, search, info.
+"""``nova-toolkit`` command line: embed, search, info, serve.
 
 The options below are a contract relied on by scripts; keep them stable. This
 module only parses arguments and prints: every action is a public API call.
@@ -12,8 +12,11 @@ import sys
 from collections.abc import Sequence
 
 #: Option names reserved for later features (accepted by the parser, refused with a clear message).
-RESERVED = ("--segment-seconds", "--embedding-mode", "--purpose", "--s3-staging", "--profile",
-            "--region", "--config")
+RESERVED = ("--segment-seconds", "--embedding-mode", "--config")
+#: Reserved on ``search`` only (``embed`` implements them).
+SEARCH_RESERVED = ("--purpose", "--s3-staging")
+#: Options passed to the backend (``get_embedder(backend, **options)``); nova only.
+BACKEND_OPTIONS = ("profile", "region", "s3_staging")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--metadata", default=None, metavar="JSON",
                    help="user metadata added to every row, e.g. '{\"lang\": \"en\"}'")
     e.add_argument("--no-progress", action="store_true")
+    e.add_argument("--purpose", default=None, metavar="PURPOSE",
+                   help="embeddingPurpose stored with the rows (default: GENERIC_INDEX)")
+    e.add_argument("--s3-staging", default=None, metavar="URI",
+                   help="nova: s3://bucket/prefix for async jobs (long audio/video, long text)")
+    e.add_argument("--dry-run", action="store_true",
+                   help="nova: count requests, inputs and estimated cost; send nothing")
 
     s = sub.add_parser("search", help="search a collection by text or by example file")
     s.add_argument("--collection", required=True, metavar="DIR")
@@ -51,8 +60,35 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("--json", action="store_true")
 
     for cmd in (e, s):
+        cmd.add_argument("--profile", default=None, metavar="NAME",
+                         help="nova: AWS profile (default: the standard credential chain)")
+        cmd.add_argument("--region", default=None, metavar="REGION", help="nova: AWS region")
         for name in RESERVED:
             cmd.add_argument(name, default=None, help=argparse.SUPPRESS)
+    for name in SEARCH_RESERVED:
+        s.add_argument(name, default=None, help=argparse.SUPPRESS)
+
+    v = sub.add_parser("serve", help="run the local AWS twin (bedrock-runtime, s3vectors, s3)")
+    v.add_argument("--host", default="127.0.0.1")
+    v.add_argument("--port", type=int, default=8555)
+    v.add_argument("--root", default=None, metavar="DIR",
+                   help="directory of the S3 Vectors data (default: a temporary directory)")
+    v.add_argument("--latency-ms", type=float, default=0.0, metavar="MS",
+                   help="added to every model call")
+    v.add_argument("--rps-quota", type=float, default=None, metavar="N",
+                   help="model calls per second before ThrottlingException (429)")
+    v.add_argument("--throttle-rate", type=float, default=0.0, metavar="P",
+                   help="share of model calls answered ThrottlingException (429)")
+    v.add_argument("--error-rate", type=float, default=0.0, metavar="P",
+                   help="share of model calls answered 500/503")
+    v.add_argument("--timeout-rate", type=float, default=0.0, metavar="P",
+                   help="share of model calls answered ModelTimeoutException (408)")
+    v.add_argument("--drop-rate", type=float, default=0.0, metavar="P",
+                   help="share of model calls whose connection is closed unanswered")
+    v.add_argument("--fast-embeddings", action="store_true",
+                   help="deterministic hash-seeded vectors instead of the local model")
+    v.add_argument("--seed", type=int, default=None, help="seed of the fault injector")
+    v.add_argument("--verbose", action="store_true", help="log every request")
     return p
 
 
@@ -69,20 +105,60 @@ def _json_arg(text: str | None, what: str):
 
 
 def _refuse_reserved(args: argparse.Namespace) -> None:
-    for name in RESERVED:
+    names = RESERVED + (SEARCH_RESERVED if args.command == "search" else ())
+    for name in names:
         if getattr(args, name.lstrip("-").replace("-", "_"), None) is not None:
             raise SystemExit(f"nova-toolkit: error: {name} is not available yet in this version")
 
 
+def _backend_options(args: argparse.Namespace, backend: str) -> dict:
+    """``--profile`` / ``--region`` / ``--s3-staging`` for the nova backend; refused otherwise."""
+    options = {k: getattr(args, k, None) for k in BACKEND_OPTIONS}
+    options = {k: v for k, v in options.items() if v is not None}
+    if options and backend != "nova":
+        given = ", ".join("--" + k.replace("_", "-") for k in options)
+        raise ValueError(f"{given}: options of the nova backend, not of {backend!r}")
+    return options
+
+
+def _stored_backend(path: str) -> str | None:
+    from nova_toolkit.store import Store
+
+    return Store.open(path).settings.backend if Store.exists(path) else None
+
+
+def _dry_run(args: argparse.Namespace, backend: str) -> int:
+    if backend != "nova":
+        raise ValueError("--dry-run estimates nova requests; use it with --backend nova")
+    from nova_toolkit.embedders.nova import dry_run
+
+    kwargs = {"max_chars": args.max_chars} if args.max_chars is not None else {}
+    report = dry_run(args.paths, **kwargs)
+    print(report.summary())
+    for source, reason in report.skipped:
+        print(f"skipped: {source}: {reason}")
+    return 0
+
+
 def _embed(args: argparse.Namespace) -> int:
     from nova_toolkit.collection import Collection
+    from nova_toolkit.embedders import PURPOSES
 
+    backend = args.backend or _stored_backend(args.collection) or "local"
+    options = _backend_options(args, backend)
+    if args.purpose is not None and args.purpose not in PURPOSES:
+        raise ValueError(f"--purpose must be one of {', '.join(PURPOSES)}")
+    if args.dry_run:
+        return _dry_run(args, backend)
     coll = Collection.open(args.collection, backend=args.backend, dimension=args.dimension,
-                           max_chars=args.max_chars)
+                           max_chars=args.max_chars, purpose=args.purpose, **options)
     report = coll.add(args.paths, keep_missing=args.keep_missing,
                       metadata=_json_arg(args.metadata, "--metadata"),
                       progress=not args.no_progress)
     print(report.summary())
+    usage = getattr(coll.embedder, "usage", None) if coll.settings.backend == "nova" else None
+    if usage is not None:
+        print(f"usage: {usage.summary()}")
     for source, reason in report.failures:
         print(f"failed: {source}: {reason}")
     for source in report.removed:
@@ -93,7 +169,8 @@ def _embed(args: argparse.Namespace) -> int:
 def _search(args: argparse.Namespace) -> int:
     from nova_toolkit.collection import Collection
 
-    coll = Collection.open(args.collection, create=False)
+    backend = _stored_backend(args.collection) or "local"
+    coll = Collection.open(args.collection, create=False, **_backend_options(args, backend))
     hits = coll.search(args.text, file=args.file, top_k=args.top_k,
                        filter=_json_arg(args.filter, "--filter"))
     if args.json:
@@ -137,6 +214,20 @@ def _info(args: argparse.Namespace) -> int:
     return 0
 
 
+def _serve(args: argparse.Namespace) -> int:
+    from nova_toolkit.twin import TwinConfig, serve
+
+    config = TwinConfig(root=args.root, latency_ms=args.latency_ms, rps_quota=args.rps_quota,
+                        throttle_rate=args.throttle_rate, error_rate=args.error_rate, timeout_rate=args.timeout_rate,
+                        drop_rate=args.drop_rate, fast_embeddings=args.fast_embeddings,
+                        seed=args.seed, quiet=not args.verbose)
+    try:
+        serve(config, host=args.host, port=args.port)
+    except KeyboardInterrupt:
+        print("nova-toolkit: twin stopped", file=sys.stderr)
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nova-toolkit`` console script."""
     args = _parser().parse_args(argv)
@@ -144,7 +235,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nova_toolkit.media import MediaError
     from nova_toolkit.store import StoreError
 
-    handlers = {"embed": _embed, "search": _search, "info": _info}
+    handlers = {"embed": _embed, "search": _search, "info": _info, "serve": _serve}
     try:
         return handlers[args.command](args)
     except (StoreError, MediaError, ValueError) as exc:

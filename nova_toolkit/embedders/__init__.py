@@ -38,6 +38,7 @@ __all__ = [
 # name -> "module:factory" (lazy) or a callable
 _REGISTRY: dict[str, str | Callable[..., Embedder]] = {
     "local": "nova_toolkit.embedders.local:LocalEmbedder",
+    "nova": "nova_toolkit.embedders.nova:NovaEmbedder",
 }
 
 

@@ -1,0 +1,37 @@
+"""Fixed facts of Nova Multimodal Embeddings (see NOVA-AND-S3VECTORS.md, part A)."""
+
+from __future__ import annotations
+
+MODEL_ID = "amazon.nova-2-multimodal-embeddings-v1:0"
+DIMENSIONS = (256, 384, 1024, 3072)
+DEFAULT_DIMENSION = 3072
+#: Characters of inline text one SINGLE_EMBEDDING request takes (the model truncates beyond).
+MAX_INPUT_CHARS = 8192
+#: Async text segmentation bounds (``segmentationConfig.maxLengthChars``).
+MIN_SEGMENT_CHARS, MAX_SEGMENT_CHARS = 800, 50_000
+#: Inline request bodies (after base64) must stay under this.
+MAX_INLINE_BYTES = 25_000_000
+#: Audio/video longer than this goes through StartAsyncInvoke.
+MAX_SYNC_SECONDS = 30.0
+#: Nova's format names for the toolkit's media formats.
+FORMATS = {
+    "image": {"png": "png", "jpeg": "jpeg", "jpg": "jpeg", "gif": "gif", "webp": "webp"},
+    "audio": {"mp3": "mp3", "wav": "wav", "ogg": "ogg"},
+    "video": {f: f for f in ("mp4", "mov", "mkv", "webm", "flv", "mpeg", "mpg", "wmv", "3gp")},
+}
+#: Async output JSONL per embedding type.
+OUTPUT_FILES = {
+    "TEXT": "embedding-text.jsonl",
+    "IMAGE": "embedding-image.jsonl",
+    "AUDIO": "embedding-audio.jsonl",
+    "VIDEO": "embedding-video.jsonl",
+    "AUDIO_VIDEO_COMBINED": "embedding-audio-video.jsonl",
+}
+RESULT_FILE = "segmented-embedding-result.json"
+#: Error codes worth retrying (with jittered backoff); every other ClientError is final.
+RETRYABLE_CODES = frozenset({
+    "ThrottlingException", "ModelNotReadyException", "ModelTimeoutException",
+    "InternalServerException", "ServiceUnavailableException", "RequestTimeout",
+    "RequestTimeoutException", "TooManyRequestsException",
+})
+TOKEN_HEADER = "x-amzn-bedrock-input-token-count"

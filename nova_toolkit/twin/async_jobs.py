@@ -1,0 +1,137 @@
+"""StartAsyncInvoke jobs: run in the background, write Nova's S3 output layout.
+
+Output under ``<s3Uri>/<invocation id>/``: ``segmented-embedding-result.json`` and one
+``embedding-<type>.jsonl`` per embedding type (see :data:`~.nova_compute.OUTPUT_FILES`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import secrets
+import string
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from nova_toolkit.twin.models import TwinModel
+from nova_toolkit.twin.nova_compute import OUTPUT_FILES, embed_segmented
+from nova_toolkit.twin.nova_requests import NovaRequest
+from nova_toolkit.twin.s3 import S3Access, parse_s3_uri
+from nova_toolkit.twin.wire import ServiceError
+
+_ID_CHARS = string.ascii_lowercase + string.digits
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class AsyncJobs:
+    """The twin's async invocations (in memory, lost when the twin stops)."""
+
+    def __init__(self, model: TwinModel, s3: S3Access, region: str, account: str) -> None:
+        self.model = model
+        self.s3 = s3
+        self.region = region
+        self.account = account
+        self.jobs: dict[str, dict[str, Any]] = {}
+        self.tokens: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="twin-async")
+
+    def start(self, model_arn: str, req: NovaRequest, output: dict[str, Any],
+              token: str | None) -> str:
+        """Record a job and queue it; the same ``clientRequestToken`` returns the same ARN."""
+        s3_uri = output["s3OutputDataConfig"]["s3Uri"]
+        parse_s3_uri(s3_uri)
+        with self._lock:
+            if token and token in self.tokens:
+                return self.tokens[token]
+            job_id = "".join(secrets.choice(_ID_CHARS) for _ in range(12))
+            arn = f"arn:aws:bedrock:{self.region}:{self.account}:async-invoke/{job_id}"
+            now = _now()
+            job = {"invocationArn": arn, "modelArn": model_arn, "status": "InProgress",
+                   "submitTime": now, "lastModifiedTime": now, "outputDataConfig": output}
+            if token:
+                job["clientRequestToken"] = token
+                self.tokens[token] = arn
+            self.jobs[arn] = job
+        self._pool.submit(self._run, arn, job_id, req, s3_uri)
+        return arn
+
+    def _finish(self, arn: str, status: str, message: str | None = None) -> None:
+        with self._lock:
+            job = self.jobs[arn]
+            job["status"] = status
+            job["lastModifiedTime"] = job["endTime"] = _now()
+            if message:
+                job["failureMessage"] = message[:2048]
+
+    def _run(self, arn: str, job_id: str, req: NovaRequest, s3_uri: str) -> None:
+        try:
+            data = req.data if req.data is not None else (
+                self.s3.read(req.s3_uri) if req.s3_uri else None)
+            lines = embed_segmented(self.model, req, data)
+            folder = f"{s3_uri.rstrip('/')}/{job_id}"
+            results = []
+            for kind, rows in lines.items():
+                uri = f"{folder}/{OUTPUT_FILES[kind]}"
+                body = "".join(json.dumps(r) + "\n" for r in rows).encode()
+                self.s3.write(uri, body, "application/jsonl")
+                ok = sum(r["status"] == "SUCCESS" for r in rows)
+                status = ("SUCCESS" if ok == len(rows) else
+                          "FAILURE" if ok == 0 else "PARTIAL_SUCCESS")
+                entry = {"embeddingType": kind, "status": status, "outputFileUri": uri}
+                if status == "FAILURE":
+                    entry.update(failureReason="INVALID_CONTENT",
+                                 message="no segment could be embedded")
+                results.append(entry)
+            summary: dict[str, Any] = {"embeddingDimension": req.dimension,
+                                       "embeddingResults": results}
+            if req.s3_uri:
+                summary = {"sourceFileUri": req.s3_uri, **summary}
+            self.s3.write(f"{folder}/segmented-embedding-result.json", json.dumps(summary).encode())
+            self._finish(arn, "Completed")
+        except ServiceError as exc:
+            self._finish(arn, "Failed", exc.message)
+        except Exception as exc:  # a job must end Failed, never hang InProgress
+            self._finish(arn, "Failed", f"Internal error: {type(exc).__name__}: {exc}")
+
+    def get(self, arn: str) -> dict[str, Any]:
+        with self._lock:
+            job = self.jobs.get(arn)
+            if job is None:
+                raise ServiceError("ValidationException",
+                                   f"Invocation with ARN {arn} not found.", 400)
+            return dict(job)
+
+    def list(self, query: dict[str, str]) -> dict[str, Any]:
+        """ListAsyncInvokes: status and submit-time filters, sorting, offset tokens."""
+        from botocore.utils import parse_timestamp
+
+        with self._lock:
+            jobs = [dict(j) for j in self.jobs.values()]
+        if query.get("statusEquals"):
+            jobs = [j for j in jobs if j["status"] == query["statusEquals"]]
+        if query.get("submitTimeAfter"):
+            after = parse_timestamp(query["submitTimeAfter"])
+            jobs = [j for j in jobs if j["submitTime"] > after]
+        if query.get("submitTimeBefore"):
+            before = parse_timestamp(query["submitTimeBefore"])
+            jobs = [j for j in jobs if j["submitTime"] < before]
+        jobs.sort(key=lambda j: j["submitTime"],
+                  reverse=query.get("sortOrder", "Descending") == "Descending")
+        try:
+            start = int(query.get("nextToken") or 0)
+            size = int(query.get("maxResults") or 1000)
+        except ValueError:
+            raise ServiceError("ValidationException", "Invalid nextToken or maxResults", 400)\
+                from None
+        out: dict[str, Any] = {"asyncInvokeSummaries": jobs[start:start + size]}
+        if start + size < len(jobs):
+            out["nextToken"] = str(start + size)
+        return out
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,64 @@
+"""Settings of the local AWS twin: where it keeps data and how loaded it pretends to be."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+#: Account id the twin puts in ARNs (moto's default account, so S3 and Bedrock agree).
+ACCOUNT_ID = "123456789012"
+#: The one Nova model the twin serves.
+NOVA_MODEL_ID = "amazon.nova-2-multimodal-embeddings-v1:0"
+
+
+@dataclass
+class TwinConfig:
+    """How the twin behaves.
+
+    Parameters
+    ----------
+    root : Path or None
+        Directory for the S3 Vectors mirror (a temporary directory when None).
+    region : str
+        Region used in ARNs.
+    latency_ms : float
+        Added to every Bedrock model call (InvokeModel, StartAsyncInvoke).
+    rps_quota : float or None
+        Bedrock model calls accepted per second (token bucket of that size); above it a
+        ``ThrottlingException`` (429) is returned.
+    throttle_rate, error_rate, timeout_rate, drop_rate : float
+        Probability that a Bedrock model call gets a ``ThrottlingException`` (429), a
+        random 500/503, a ``ModelTimeoutException`` (408) or a closed connection (no
+        response at all).
+    fast_embeddings : bool
+        Replace the model by a deterministic hash-seeded embedding (benchmarks measure the
+        client, not MiniLM).
+    seed : int or None
+        Seed of the fault injector's random generator.
+    quiet : bool
+        No per-request log lines.
+    """
+
+    root: Path | None = None
+    region: str = "us-east-1"
+    latency_ms: float = 0.0
+    rps_quota: float | None = None
+    throttle_rate: float = 0.0
+    error_rate: float = 0.0
+    timeout_rate: float = 0.0
+    drop_rate: float = 0.0
+    fast_embeddings: bool = False
+    seed: int | None = None
+    quiet: bool = True
+
+    def __post_init__(self) -> None:
+        for name in ("throttle_rate", "error_rate", "timeout_rate", "drop_rate"):
+            value = float(getattr(self, name))
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be between 0 and 1, got {value}")
+        if self.throttle_rate + self.error_rate + self.timeout_rate + self.drop_rate > 1.0:
+            raise ValueError("the fault rates must not add up to more than 1")
+        if self.rps_quota is not None and self.rps_quota <= 0:
+            raise ValueError(f"rps_quota must be > 0, got {self.rps_quota}")
+        if self.latency_ms < 0:
+            raise ValueError(f"latency_ms must be >= 0, got {self.latency_ms}")

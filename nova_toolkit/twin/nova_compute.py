@@ -1,0 +1,179 @@
+"""Turn a validated Nova request into Nova-shaped embeddings, using the twin's model."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from nova_toolkit.embedders.base import Embedding, EmbedFailure, l2_normalize
+from nova_toolkit.twin.models import TwinModel, serve_dimension
+from nova_toolkit.twin.nova_requests import TEXT_VALUE_CHARS, NovaRequest, invalid
+from nova_toolkit.twin.wire import ServiceError
+
+#: JSONL file of each embedding type in an async output folder.
+OUTPUT_FILES = {
+    "TEXT": "embedding-text.jsonl",
+    "IMAGE": "embedding-image.jsonl",
+    "AUDIO": "embedding-audio.jsonl",
+    "VIDEO": "embedding-video.jsonl",
+    "AUDIO_VIDEO_COMBINED": "embedding-audio-video.jsonl",
+}
+_SINGLE_TYPE = {"image": "IMAGE", "audio": "AUDIO"}
+
+
+def truncate_text(text: str, mode: str) -> tuple[str, int | None]:
+    """What the model sees of ``text`` and Nova's ``truncatedCharLength`` (None when whole).
+
+    The twin's reading of ``truncatedCharLength``: the length, in characters, of the
+    text that was kept (END keeps the start, START keeps the end).
+    """
+    if len(text) <= TEXT_VALUE_CHARS:
+        return text, None
+    kept = text[:TEXT_VALUE_CHARS] if mode == "END" else text[-TEXT_VALUE_CHARS:]
+    return kept, TEXT_VALUE_CHARS
+
+
+def _vector(vec: np.ndarray, dimension: int) -> list[float]:
+    return serve_dimension(np.asarray(vec)[None, :], dimension)[0].tolist()
+
+
+def media_item(req: NovaRequest, data: bytes):
+    """A MediaItem of the request's bytes, checked against the declared modality."""
+    from nova_toolkit.media import MediaError, MediaItem
+
+    fmt = req.block.get("format", "bin")
+    try:
+        item = MediaItem.from_bytes(data, source=f"input.{fmt}", filename=f"input.{fmt}")
+    except MediaError as exc:
+        raise invalid(f"{req.modality} input: {exc.reason}") from None
+    if item.modality != req.modality:
+        raise invalid(f"{req.modality} input: content is {item.modality} ({item.format})")
+    return item
+
+
+def _check_modality(model: TwinModel, modality: str) -> None:
+    if modality not in model.modalities():
+        raise ServiceError(
+            "ValidationException",
+            f"The twin cannot embed {modality} yet: its local model does not support this "
+            "modality in this build (text works; image/audio/video arrive with the local "
+            "backend's media support).", 400)
+
+
+def check_supported(model: TwinModel, req: NovaRequest) -> None:
+    """Raise a ValidationException when the twin's model cannot embed this modality."""
+    if req.modality != "text":
+        _check_modality(model, req.modality)
+
+
+def _media_segments(item, seconds: float, *, single: bool):
+    from nova_toolkit.media import MediaError
+    from nova_toolkit.segment import Segment, SegmentationConfig, segment_item
+
+    if item.modality == "image":
+        return [Segment(0)]
+    try:
+        segments = segment_item(item, SegmentationConfig(max_chars=1000, segment_seconds=seconds))
+    except MediaError:
+        if single:
+            return [Segment(0)]
+        raise invalid(f"{item.modality} segmentation is not available in the twin yet") from None
+    if single and len(segments) > 1:
+        raise invalid(f"{item.modality} input is longer than 30 seconds; use StartAsyncInvoke")
+    return segments
+
+
+def _typed(results: list, modality: str, mode: str | None) -> dict[int, dict[str, Any]]:
+    """Per segment index: ``{embedding type: 384-d vector}`` or ``{"failure": reason}``.
+
+    Video: AUDIO_VIDEO_COMBINED is the mean of the local backend's vectors for the
+    segment; AUDIO_VIDEO_SEPARATE gives VIDEO (its visual vectors) and AUDIO (its audio
+    or transcript vectors), each falling back to the combined mean when the local
+    backend returned only one kind.
+    """
+    by_seg: dict[int, list[Embedding]] = defaultdict(list)
+    out: dict[int, dict[str, Any]] = {}
+    for r in results:
+        if isinstance(r, EmbedFailure):
+            out[r.segment_index] = {"failure": r.reason}
+        else:
+            by_seg[r.segment_index].append(r)
+    for idx, embs in by_seg.items():
+        mean = l2_normalize(np.mean([e.vector for e in embs], axis=0))
+        if modality != "video":
+            out[idx] = {_SINGLE_TYPE.get(modality, "TEXT"): embs[0].vector}
+        elif mode == "AUDIO_VIDEO_SEPARATE":
+            vis = [e.vector for e in embs if e.embedding_type in ("VIDEO", "IMAGE")]
+            aud = [e.vector for e in embs if e.embedding_type in ("AUDIO", "TEXT")]
+            out[idx] = {"VIDEO": l2_normalize(np.mean(vis, axis=0)) if vis else mean,
+                        "AUDIO": l2_normalize(np.mean(aud, axis=0)) if aud else mean}
+        else:
+            out[idx] = {"AUDIO_VIDEO_COMBINED": mean}
+    return out
+
+
+def embed_single(model: TwinModel, req: NovaRequest, data: bytes | None) -> list[dict[str, Any]]:
+    """The ``embeddings`` list of an InvokeModel response."""
+    if req.modality == "text":
+        text = req.block["value"] if "value" in req.block else data.decode("utf-8", "replace")
+        seen, truncated = truncate_text(text, req.block["truncationMode"])
+        vec = model.texts([seen], req.purpose)[0]
+        entry: dict[str, Any] = {"embeddingType": "TEXT", "embedding": _vector(vec, req.dimension)}
+        if truncated is not None:
+            entry["truncatedCharLength"] = truncated
+        return [entry]
+    check_supported(model, req)
+    item = media_item(req, data)
+    segments = _media_segments(item, 30.0, single=True)
+    typed = _typed(model.media(item, segments, req.purpose), req.modality, req.embedding_mode)
+    found = typed.get(segments[0].index, {"failure": "no embedding returned"})
+    if "failure" in found:
+        raise ServiceError("ValidationException", f"Unable to embed the input: "
+                           f"{found['failure']}", 400)
+    order = ("VIDEO", "AUDIO") if req.embedding_mode == "AUDIO_VIDEO_SEPARATE" else tuple(found)
+    return [{"embeddingType": t, "embedding": _vector(found[t], req.dimension)} for t in order]
+
+
+def embed_segmented(model: TwinModel, req: NovaRequest,
+                    data: bytes) -> dict[str, list[dict[str, Any]]]:
+    """JSONL lines per embedding type of a SEGMENTED_EMBEDDING job."""
+    from nova_toolkit.segment import chunk_text
+
+    lines: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    if req.modality == "text":
+        text = req.block["value"] if "value" in req.block else data.decode("utf-8", "replace")
+        size = req.segmentation.get("maxLengthChars", 32000)
+        chunks = chunk_text(text, max_chars=size)
+        seen = [truncate_text(c.text, req.block["truncationMode"]) for c in chunks]
+        vecs = model.texts([s for s, _ in seen], req.purpose) if chunks else []
+        for c, (_, cut), vec in zip(chunks, seen, vecs, strict=True):
+            meta: dict[str, Any] = {"segmentIndex": c.index, "segmentStartCharPosition":
+                                    c.char_start, "segmentEndCharPosition": c.char_end}
+            if cut is not None:
+                meta["truncatedCharLength"] = cut
+            lines["TEXT"].append({"embedding": _vector(vec, req.dimension), "status": "SUCCESS",
+                                  "segmentMetadata": meta})
+        return lines
+    check_supported(model, req)
+    item = media_item(req, data)
+    seconds = float(req.segmentation.get("durationSeconds", 5))
+    segments = _media_segments(item, seconds, single=False)
+    typed = _typed(model.media(item, segments, req.purpose), req.modality, req.embedding_mode)
+    kinds = {"image": ["IMAGE"], "audio": ["AUDIO"]}.get(req.modality) or (
+        ["VIDEO", "AUDIO"] if req.embedding_mode == "AUDIO_VIDEO_SEPARATE"
+        else ["AUDIO_VIDEO_COMBINED"])
+    for seg in segments:
+        meta = {"segmentIndex": seg.index}
+        if seg.start_s is not None:
+            meta.update(segmentStartSeconds=seg.start_s, segmentEndSeconds=seg.end_s)
+        found = typed.get(seg.index, {"failure": "no embedding returned"})
+        for kind in kinds:
+            if "failure" in found:
+                lines[kind].append({"status": "FAILURE", "failureReason": "INVALID_CONTENT",
+                                    "message": found["failure"], "segmentMetadata": meta})
+            else:
+                lines[kind].append({"embedding": _vector(found[kind], req.dimension),
+                                    "status": "SUCCESS", "segmentMetadata": meta})
+    return lines
