@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 
 #: Option names reserved for later features (accepted by the parser, refused with a clear message).
-RESERVED = ("--segment-seconds", "--embedding-mode", "--config")
+RESERVED = ("--config",)
 #: Reserved on ``search`` only (``embed`` implements them).
 SEARCH_RESERVED = ("--purpose", "--s3-staging")
 #: Options passed to the backend (``get_embedder(backend, **options)``); nova only.
@@ -33,6 +33,11 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--dimension", type=int, default=None, metavar="N")
     e.add_argument("--max-chars", type=int, default=None, metavar="N",
                    help="text chunk size in characters (default: the backend's input limit)")
+    e.add_argument("--segment-seconds", type=float, default=None, metavar="S",
+                   help="audio/video window length, 1-30 s (Nova's durationSeconds; default 5)")
+    e.add_argument("--embedding-mode", default=None,
+                   choices=("AUDIO_VIDEO_COMBINED", "AUDIO_VIDEO_SEPARATE"),
+                   help="video: one combined row per window, or separate VIDEO and AUDIO rows")
     e.add_argument("--keep-missing", action="store_true",
                    help="keep rows of files that disappeared from an embedded folder")
     e.add_argument("--metadata", default=None, metavar="JSON",
@@ -151,7 +156,9 @@ def _embed(args: argparse.Namespace) -> int:
     if args.dry_run:
         return _dry_run(args, backend)
     coll = Collection.open(args.collection, backend=args.backend, dimension=args.dimension,
-                           max_chars=args.max_chars, purpose=args.purpose, **options)
+                           max_chars=args.max_chars, purpose=args.purpose,
+                           segment_seconds=args.segment_seconds,
+                           embedding_mode=args.embedding_mode, **options)
     report = coll.add(args.paths, keep_missing=args.keep_missing,
                       metadata=_json_arg(args.metadata, "--metadata"),
                       progress=not args.no_progress)

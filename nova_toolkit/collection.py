@@ -25,7 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
-from nova_toolkit.embedders import RETRIEVAL_PURPOSE, Embedder, EmbedFailure, get_embedder
+from nova_toolkit.embedders import RETRIEVAL_PURPOSE, Embedder, EmbedFailure
 from nova_toolkit.media import MediaError, MediaItem, iter_files
 from nova_toolkit.segment import Segment, SegmentationConfig, segment_item
 from nova_toolkit.store import (
@@ -120,6 +120,8 @@ class Collection:
         dimension: int | None = None,
         max_chars: int | None = None,
         overlap_chars: int | None = None,
+        segment_seconds: float | None = None,
+        embedding_mode: str | None = None,
         purpose: str | None = None,
         embedder: Embedder | None = None,
         create: bool = True,
@@ -131,40 +133,58 @@ class Collection:
         collection, or the backend's defaults for a new one. Options that differ
         from an existing collection's raise :class:`SettingsMismatchError`;
         ``create=False`` raises :class:`StoreError` when there is no collection.
+
+        Parameters
+        ----------
+        backend : str
+            Registered embedder name (``"local"``, ``"nova"``).
+        dimension : int
+            Vector dimension (the backend's default when None).
+        max_chars, overlap_chars : int
+            Text chunking (defaults follow the backend's input limit).
+        segment_seconds : float
+            Audio/video window length, 1–30 s (Nova's ``durationSeconds``, default 5).
+        embedding_mode : str
+            AUDIO_VIDEO_COMBINED (one row per video window) or AUDIO_VIDEO_SEPARATE.
+        purpose : str
+            ``embeddingPurpose`` for stored vectors (GENERIC_INDEX).
+        embedder : Embedder
+            A ready backend instance instead of ``backend`` + options.
+        **backend_options
+            Passed to the backend's constructor (e.g. ``profile``, ``region``).
         """
         path = Path(path)
-        if not create and not Store.exists(path):
+        exists = Store.exists(path)
+        if not create and not exists:
             raise StoreError(f"{path}: not a collection (no manifest.json)")
-        if Store.exists(path):
-            store = Store.open(path)
-            stored = store.settings
-            asked = {
-                "backend": backend, "dimension": dimension, "purpose": purpose,
-                "max_chars": max_chars, "overlap_chars": overlap_chars,
-            }
-            if embedder is not None or any(v is not None for v in asked.values()):
-                if embedder is None:
-                    embedder = get_embedder(backend or stored.backend,
-                                            dimension=dimension or stored.dimension,
-                                            **backend_options)
-                seg = stored.segmentation
-                settings = _settings_for(
-                    embedder, purpose or stored.purpose,
-                    max_chars if max_chars is not None else seg["max_chars"],
-                    overlap_chars if overlap_chars is not None else seg["overlap_chars"],
-                )
-                Store.open(path, settings)  # raises on a difference
-            return cls(store, embedder, backend_options=backend_options)
+        stored = Store.open(path).settings if exists else None
+        seg = stored.segmentation if stored else {}
+        asked = (backend, dimension, max_chars, overlap_chars, segment_seconds, embedding_mode,
+                 purpose)
+        if stored is not None and embedder is None and all(v is None for v in asked):
+            return cls(Store.open(path), None, backend_options=backend_options)
         if embedder is None:
-            options = dict(backend_options)
-            if dimension is not None:
-                options["dimension"] = dimension
-            embedder = get_embedder(backend or "local", **options)
+            name = backend or (stored.backend if stored else "local")
+            embedder = build_embedder(
+                name, dimension=dimension or (stored.dimension if stored else None),
+                embedding_mode=embedding_mode or seg.get("embedding_mode"),
+                segment_seconds=segment_seconds or seg.get("segment_seconds"),
+                extra=stored.extra if stored and stored.backend == name else None,
+                **backend_options,
+            )
         if max_chars is None:
-            max_chars = embedder.default_max_chars
+            max_chars = seg.get("max_chars", embedder.default_max_chars)
         if overlap_chars is None:
-            overlap_chars = min(embedder.default_overlap_chars, max(0, max_chars // 5))
-        settings = _settings_for(embedder, purpose or "GENERIC_INDEX", max_chars, overlap_chars)
+            overlap_chars = seg.get(
+                "overlap_chars", min(embedder.default_overlap_chars, max(0, max_chars // 5)))
+        config = SegmentationConfig(
+            max_chars=max_chars, overlap_chars=overlap_chars,
+            segment_seconds=segment_seconds or seg.get("segment_seconds", 5.0),
+            embedding_mode=getattr(embedder, "embedding_mode", None)
+            or embedding_mode or "AUDIO_VIDEO_COMBINED",
+        )
+        settings = _settings_for(embedder, purpose or (stored.purpose if stored else
+                                                       "GENERIC_INDEX"), config)
         return cls(Store.open(path, settings), embedder, backend_options=backend_options)
 
     @property
@@ -180,8 +200,16 @@ class Collection:
         """The backend, built on first use (``info`` never loads a model)."""
         if self._embedder is None:
             s = self.settings
-            self._embedder = get_embedder(s.backend, dimension=s.dimension,
-                                          **self._backend_options)
+            emb = build_embedder(
+                s.backend, dimension=s.dimension, extra=s.extra,
+                embedding_mode=s.segmentation.get("embedding_mode"),
+                segment_seconds=s.segmentation.get("segment_seconds"), **self._backend_options)
+            if emb.model_id != s.model_id:
+                raise StoreError(
+                    f"{self.path}: built with model {s.model_id!r}, but this installation "
+                    f"provides {emb.model_id!r}; install the same model wheels, or embed "
+                    "into a new collection")
+            self._embedder = emb
         return self._embedder
 
     @property
@@ -278,6 +306,50 @@ class Collection:
     def failures(self):
         """Failure rows (source, stage, segment_index, reason, at) as an Arrow table."""
         return self.store.failures()
+
+    def with_dimension(self, dimension: int, path: str | os.PathLike) -> Collection:
+        """Copy this collection to ``path`` with vectors cut to ``dimension`` — no embedder call.
+
+        Matryoshka truncation: keep the first ``dimension`` axes and renormalise.
+        Exact for Nova (Matryoshka-trained) and for the local backend (its 256-d
+        space *is* the renormalised prefix of its PCA-rotated 384-d space).
+        """
+        s = self.settings
+        if dimension not in getattr(self.embedder_factory_info(), "dimensions", (dimension,)):
+            raise ValueError(f"the {s.backend!r} backend has no {dimension}-d vectors")
+        if dimension > s.dimension:
+            raise ValueError(f"cannot truncate {s.dimension}-d vectors to {dimension} "
+                             "(only to a smaller dimension)")
+        from nova_toolkit.embedders import l2_normalize
+
+        settings = CollectionSettings(
+            backend=s.backend, model_id=s.model_id, dimension=dimension, purpose=s.purpose,
+            segmentation=s.segmentation, extra=s.extra)
+        target = Store.open(path, settings)
+        items, segs = self.store.items(), self.store.segments()
+        new_key = {k: cache_key(h, settings) for k, h in zip(
+            items.column("cache_key").to_pylist(), items.column("content_sha256").to_pylist(),
+            strict=True)}
+        items = items.set_column(items.schema.get_field_index("cache_key"), "cache_key",
+                                 pa.array([new_key[k] for k in
+                                           items.column("cache_key").to_pylist()], pa.string()))
+        vecs = l2_normalize(self.vectors()[:, :dimension])
+        segs = segs.drop_columns(["vector"])
+        segs = segs.set_column(segs.schema.get_field_index("cache_key"), "cache_key",
+                               pa.array([new_key.get(k, k) for k in
+                                         segs.column("cache_key").to_pylist()], pa.string()))
+        segs = segs.set_column(segs.schema.get_field_index("dimension"), "dimension",
+                               pa.array([dimension] * segs.num_rows, pa.int32()))
+        segs = segs.append_column("vector", vectors_to_arrow(vecs))
+        with target.writer():
+            target.commit(items=items, segments=segs, failures=self.store.failures())
+        return Collection(target, None, backend_options=self._backend_options)
+
+    def embedder_factory_info(self):
+        """The backend's class (dimensions, modalities) without building a model."""
+        from nova_toolkit.embedders import registered_factory
+
+        return registered_factory(self.settings.backend)
 
     def info(self) -> dict:
         """Settings and counts, JSON-able."""
@@ -453,9 +525,31 @@ def index_metadata(table: pa.Table) -> list[dict]:
     return out
 
 
-def _settings_for(embedder: Embedder, purpose: str, max_chars: int,
-                  overlap_chars: int) -> CollectionSettings:
-    config = SegmentationConfig(max_chars=max_chars, overlap_chars=overlap_chars)
+def build_embedder(name: str, *, extra: dict | None = None, **options: Any) -> Embedder:
+    """Build backend ``name``, passing the options its constructor takes.
+
+    ``None`` options are dropped; ``extra`` (stored backend settings such as the
+    image model) fills in constructor parameters not given explicitly, so a
+    stored collection gets back the embedder it was built with.
+    """
+    import inspect
+
+    from nova_toolkit.embedders import registered_factory
+
+    factory = registered_factory(name)
+    params = inspect.signature(factory).parameters
+    takes_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    kwargs = {k: v for k, v in (extra or {}).items() if k in params}
+    for key, value in options.items():
+        if value is None:
+            continue
+        if key in params or takes_any or key not in ("embedding_mode", "segment_seconds"):
+            kwargs[key] = value
+    return factory(**kwargs)
+
+
+def _settings_for(embedder: Embedder, purpose: str,
+                  config: SegmentationConfig) -> CollectionSettings:
     extra = {k: v for k, v in embedder.settings().items()
              if k not in ("backend", "model_id", "dimension")}
     return CollectionSettings(
@@ -524,6 +618,10 @@ class _AddRun:
         if owner is not None and owner != source:
             self._copy_from_cache(item, key, owner)
             return
+        if item.modality not in self.coll.embedder.modalities:
+            self.fail(source, "embed",
+                      f"the {self.settings.backend!r} backend cannot embed {item.modality}")
+            return
         note = ""
         try:
             if item.modality == "text":
@@ -533,10 +631,6 @@ class _AddRun:
             segments = segment_item(item, self.coll.segmentation)
         except MediaError as exc:
             self.fail(source, "segment", exc.reason)
-            return
-        if item.modality not in self.coll.embedder.modalities:
-            self.fail(source, "embed",
-                      f"the {self.settings.backend!r} backend cannot embed {item.modality} yet")
             return
         if not segments:
             self.fail(source, "segment", "nothing to embed (no text)")

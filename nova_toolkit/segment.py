@@ -14,19 +14,25 @@ import unicodedata
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from nova_toolkit.media import UnsupportedMediaError
+from nova_toolkit.media import MediaError, UnsupportedMediaError
 
 if TYPE_CHECKING:
     from nova_toolkit.media import MediaItem
 
 __all__ = [
+    "EMBEDDING_MODES",
     "Segment",
     "SegmentationConfig",
     "chunk_text",
     "seconds_windows",
     "segment_item",
+    "segment_document",
+    "segment_pages",
     "segment_text",
 ]
+
+#: Nova's ``embeddingMode`` values for video.
+EMBEDDING_MODES = ("AUDIO_VIDEO_COMBINED", "AUDIO_VIDEO_SEPARATE")
 
 #: A break is "near the end" of a window when it lies in its last 20 %.
 _PREFERRED_TAIL = 0.20
@@ -91,6 +97,10 @@ class SegmentationConfig:
         Overlap between consecutive text chunks, ``0 ≤ overlap_chars < max_chars``.
     segment_seconds : float, default 5.0
         Audio/video window length, 1–30 s (Nova's ``durationSeconds``).
+    embedding_mode : str, default "AUDIO_VIDEO_COMBINED"
+        Video only (Nova's ``embeddingMode``): one row per window mixing frames and sound
+        (``AUDIO_VIDEO_COMBINED``), or two rows, ``VIDEO`` and ``AUDIO``
+        (``AUDIO_VIDEO_SEPARATE``).
 
     Raises
     ------
@@ -101,8 +111,14 @@ class SegmentationConfig:
     max_chars: int
     overlap_chars: int = 0
     segment_seconds: float = 5.0
+    embedding_mode: str = "AUDIO_VIDEO_COMBINED"
 
     def __post_init__(self) -> None:
+        if self.embedding_mode not in EMBEDDING_MODES:
+            raise ValueError(
+                f"embedding_mode must be one of {', '.join(EMBEDDING_MODES)} "
+                f"(Nova's embeddingMode), got {self.embedding_mode!r}"
+            )
         for name in ("max_chars", "overlap_chars"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int):
@@ -297,19 +313,138 @@ def seconds_windows(duration_s: float, segment_seconds: float) -> list[tuple[flo
     return windows
 
 
-def segment_item(item: MediaItem, config: SegmentationConfig) -> list[Segment]:
-    """Segments of a media item.
+def segment_pages(pages: list[str], config: SegmentationConfig) -> list[Segment]:
+    """One segment per page (pages counted from 1), long pages chunked like text.
 
-    Text items are chunked with :func:`segment_text` on their decoded text. Other
-    modalities (document pages, image, audio/video windows) come in a later issue.
+    Char spans are relative to the page's own text. A page whose text is empty or whitespace
+    gets ``Segment(page=n, text=None)``: it has no text layer, so the embedder looks at its
+    image (OCR) instead. Indices run across the whole document.
+    """
+    out: list[Segment] = []
+    for number, text in enumerate(pages, start=1):
+        chunks = segment_text(text, config) if text and text.strip() else []
+        if not chunks:
+            out.append(Segment(len(out), None, page=number))
+            continue
+        for c in chunks:
+            out.append(Segment(len(out), c.text, c.char_start, c.char_end, page=number))
+    return out
+
+
+_DOCX_PARA = re.compile(r"<w:p[ >].*?</w:p>|<w:p/>", re.S)
+_DOCX_TOKEN = re.compile(
+    r'<w:t(?: [^>]*)?>([^<]*)</w:t>|<w:tab/>|<w:br w:type="page"/>|<w:br ?/>'
+    r"|<w:lastRenderedPageBreak/>|<w:pageBreakBefore(?: w:val=\"(?:1|true|on)\")?/>"
+)
+
+
+def docx_pages(item: MediaItem) -> list[str]:
+    """Text of a DOCX body split into pages at explicit and last-rendered page breaks.
+
+    Word stores no fixed pagination; the breaks Word wrote when it last laid the file out
+    (``w:lastRenderedPageBreak``) and explicit page breaks are the best page numbers there are.
+    A file never laid out by Word is one page.
 
     Raises
     ------
-    UnsupportedMediaError
-        For modalities whose segmentation is not available yet.
+    MediaError
+        A damaged archive or one without ``word/document.xml``.
+    """
+    import html
+    import io
+    import zipfile
+
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(item.data)) as zf:
+            xml = zf.read("word/document.xml").decode("utf-8", "replace")
+    except KeyError:
+        raise MediaError(item.source, "DOCX has no word/document.xml") from None
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise MediaError(item.source, f"cannot open DOCX: {exc}") from None
+    pages: list[list[str]] = [[]]
+    for para in _DOCX_PARA.findall(xml):
+        line: list[str] = []
+        for m in _DOCX_TOKEN.finditer(para):
+            tok = m.group(0)
+            if m.group(1) is not None:
+                line.append(html.unescape(m.group(1)))
+            elif tok == "<w:tab/>":
+                line.append("\t")
+            elif tok.startswith("<w:br") and "page" not in tok:
+                line.append("\n")
+            else:  # a page break: what came before stays on the previous page
+                pages[-1].append("".join(line))
+                line = []
+                if any(p.strip() for p in pages[-1]):
+                    pages.append([])
+        pages[-1].append("".join(line))
+    texts = ["\n".join(p).strip() for p in pages]
+    while len(texts) > 1 and not texts[-1]:
+        texts.pop()
+    return texts
+
+
+def segment_document(item: MediaItem, config: SegmentationConfig) -> list[Segment]:
+    """Segments of a PDF (text layer per page, via pypdfium2) or a DOCX (see :func:`docx_pages`).
+
+    Raises
+    ------
+    MediaError
+        Password-protected, corrupt or empty documents.
+    """
+    if item.format == "pdf":
+        from nova_toolkit.decode import pdf_page_texts
+
+        return segment_pages(pdf_page_texts(item), config)
+    if item.format == "docx":
+        return segment_pages(docx_pages(item), config)
+    raise UnsupportedMediaError(item.source, f"document format {item.format!r} is not supported")
+
+
+def _media_windows(item: MediaItem, config: SegmentationConfig) -> list[Segment]:
+    from nova_toolkit.decode import decode_audio, probe
+
+    info = probe(item)
+    duration = info.duration_s
+    if duration is None and info.has_audio:  # e.g. a bare stream: count decoded samples
+        from nova_toolkit.decode import AUDIO_RATE
+
+        duration = decode_audio(item).size / AUDIO_RATE
+    if duration is None:
+        raise MediaError(item.source, "cannot tell the duration of the stream")
+    if duration <= 0:
+        raise MediaError(item.source, f"{item.modality} is 0 seconds long")
+    return [Segment(i, None, start_s=round(a, 6), end_s=round(b, 6))
+            for i, (a, b) in enumerate(seconds_windows(duration, config.segment_seconds))]
+
+
+def segment_item(item: MediaItem, config: SegmentationConfig) -> list[Segment]:
+    """Segments of a media item.
+
+    - text: chunks of the decoded text (:func:`segment_text`);
+    - document: one segment per page (long pages chunked; :func:`segment_document`), a page
+      without a text layer as ``Segment(page=n, text=None)``;
+    - image: one ``Segment(0)`` after checking the header (size limit, readable);
+    - audio / video: windows of ``config.segment_seconds`` over the probed duration
+      (``start_s``/``end_s`` set, ``text=None``).
+
+    Raises
+    ------
+    MediaError
+        When the item cannot be opened or decoded (the collection records a failure row).
     """
     if item.modality == "text":
         return segment_text(item.text().text, config)
+    if item.modality == "document":
+        return segment_document(item, config)
+    if item.modality == "image":
+        from nova_toolkit.decode import image_size
+
+        image_size(item)
+        return [Segment(0)]
+    if item.modality in ("audio", "video"):
+        return _media_windows(item, config)
     raise UnsupportedMediaError(
-        item.source, f"{item.modality} ({item.format}) segmentation is not available yet"
+        item.source, f"{item.modality} ({item.format}) segmentation is not supported"
     )

@@ -9,11 +9,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
+HELDOUT = ROOT / "data" / "heldout"
 
 
 @pytest.fixture(scope="session")
 def sample_dir() -> Path:
     return SAMPLE
+
+
+@pytest.fixture(scope="session")
+def heldout_dir() -> Path:
+    return HELDOUT
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +43,18 @@ def sample_collection_dir(tmp_path_factory, local_embedder) -> Path:
     return root
 
 
+@pytest.fixture(scope="session")
+def heldout_collection_dir(tmp_path_factory, local_embedder) -> Path:
+    """The held-out library embedded once (quality figures only; never tuned on)."""
+    from nova_toolkit.collection import Collection
+
+    root = tmp_path_factory.mktemp("shared") / "heldout-collection"
+    coll = Collection.open(root, embedder=local_embedder)
+    report = coll.add([str(HELDOUT)], progress=False)
+    assert report.embedded > 0 and report.failed == 0, report.failures
+    return root
+
+
 @pytest.fixture
 def sample_collection(tmp_path, sample_collection_dir, local_embedder):
     """A private, writable copy of the pre-embedded sample collection."""
@@ -45,3 +63,83 @@ def sample_collection(tmp_path, sample_collection_dir, local_embedder):
     dest = tmp_path / "collection"
     shutil.copytree(sample_collection_dir, dest)
     return Collection.open(dest, embedder=local_embedder)
+
+
+# ---------------------------------------------------------------------------------------------
+# real media for the local backend's tests (generated once per session; no model involved)
+# ---------------------------------------------------------------------------------------------
+
+SPEECH_TEXT = ("The quick brown fox jumps over the lazy dog. "
+               "Coffee is brewed with hot water and freshly ground beans.")
+
+
+def _ffmpeg(*args: str) -> None:
+    import subprocess
+
+    import imageio_ffmpeg
+
+    subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-v", "error", *args], check=True)
+
+
+ASSETS = ROOT / "tests" / "assets"
+
+
+def _speech_wav(path: Path) -> bool:
+    """The committed flite recording of SPEECH_TEXT (tests/assets/speech.wav)."""
+    shutil.copyfile(ASSETS / "speech.wav", path)
+    return True
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory) -> Path:
+    """Images (skimage), a text image, speech/silence audio, videos and PDFs, made once.
+
+    ``speech.wav`` is flite's reading of SPEECH_TEXT, committed in tests/assets/.
+    """
+    import wave
+
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+    from skimage import data
+
+    d = tmp_path_factory.mktemp("media")
+    for name in ("chelsea", "coffee", "rocket"):
+        Image.fromarray(getattr(data, name)()).save(d / f"{name}.png")
+    Image.fromarray(data.chelsea()).save(d / "chelsea.jpg", quality=90)
+    sign = Image.new("RGB", (900, 360), "white")
+    draw = ImageDraw.Draw(sign)
+    try:
+        font = ImageFont.load_default(size=48)
+    except TypeError:  # Pillow < 10.1
+        font = ImageFont.load_default()
+    draw.text((40, 60), "Quarterly sales report", fill="black", font=font)
+    draw.text((40, 180), "Revenue grew by ten percent", fill="black", font=font)
+    sign.save(d / "report.png")
+    rate = 16000
+    with wave.open(str(d / "silence.wav"), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(np.zeros(int(rate * 3.5), dtype="<i2").tobytes())
+    has_speech = _speech_wav(d / "speech.wav")
+    if has_speech:
+        _ffmpeg("-i", str(d / "speech.wav"), "-b:a", "64k", str(d / "speech.mp3"))
+        _ffmpeg("-loop", "1", "-i", str(d / "chelsea.png"), "-i", str(d / "speech.wav"),
+                "-vf", "scale=450:300", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac",
+                "-shortest", str(d / "cat-talk.mp4"))
+        _ffmpeg("-i", str(d / "speech.wav"), "-vn", "-c:a", "aac", "-f", "mp4",
+                str(d / "sound-only.mp4"))
+    _ffmpeg("-loop", "1", "-i", str(d / "rocket.png"), "-t", "7", "-vf", "scale=320:480",
+            "-c:v", "libx264", "-pix_fmt", "yuv420p", str(d / "rocket-silent.mp4"))
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("Helvetica", size=14)
+    pdf.add_page()
+    pdf.multi_cell(0, 10, "Coffee brewing guide. Grind the beans, then pour hot water slowly.")
+    pdf.add_page()  # a "scan": the page holds only a picture of text
+    pdf.image(str(d / "report.png"), x=10, y=20, w=190)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, " ".join(["The rocket climbed towards orbit."] * 60))
+    pdf.output(str(d / "guide.pdf"))
+    return d

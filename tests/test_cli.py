@@ -58,7 +58,9 @@ def test_embed_search_info(tmp_path):
     assert r.returncode != 0 and "--filter is not valid JSON" in r.stderr
     r = run("embed", "lib", "--collection", "coll", "--dimension", "256", cwd=tmp_path)
     assert r.returncode == 2 and "dimension" in r.stderr
-    r = run("embed", "lib", "--collection", "coll", "--segment-seconds", "5", cwd=tmp_path)
+    r = run("embed", "lib", "--collection", "coll", "--segment-seconds", "10", cwd=tmp_path)
+    assert r.returncode == 2 and "segment_seconds" in r.stderr
+    r = run("embed", "lib", "--collection", "coll", "--config", "x.toml", cwd=tmp_path)
     assert r.returncode != 0 and "not available yet" in r.stderr
 
 

@@ -238,3 +238,22 @@ def test_index_is_rebuilt_after_changes(sample_collection, tmp_path):
     shutil.rmtree(sample_collection.path / "index")
     again = sample_collection.search("brand new topic: volcano eruption lava", top_k=1)
     assert again[0]["key"] == after[0]["key"]
+
+
+def test_with_dimension_truncates_without_embedding(sample_collection, tmp_path):
+    from nova_toolkit.embedders import get_embedder
+
+    small = sample_collection.with_dimension(256, tmp_path / "c256")
+    assert small.settings.dimension == 256 and len(small) == len(sample_collection)
+    vecs = small.vectors()
+    assert vecs.shape[1] == 256
+    np.testing.assert_allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    # for the local backend the 256-d prefix is exactly what a 256-d embedder returns
+    text_rows = small.to_pandas()
+    i = int(np.flatnonzero(text_rows.embedding_type == "TEXT")[0])
+    direct = get_embedder("local", dimension=256).embed_texts([text_rows.snippet.iloc[i]])[0]
+    assert float(direct @ vecs[i]) > 0.999
+    hit = small.search("a dog playing on the beach", top_k=1)[0]
+    assert hit["source"].endswith("dogs-at-the-beach.txt")
+    with pytest.raises(ValueError, match="smaller"):
+        small.with_dimension(384, tmp_path / "bigger")

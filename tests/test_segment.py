@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import random
 
 import pytest
 
-from nova_toolkit.media import MediaItem, UnsupportedMediaError
+from nova_toolkit.media import MediaItem
 from nova_toolkit.segment import (
     Segment,
     SegmentationConfig,
@@ -248,6 +249,7 @@ def test_segment_to_dict():
         ({"max_chars": 10, "segment_seconds": float("nan")}, "segment_seconds"),
         ({"max_chars": 2.5}, "max_chars"),
         ({"max_chars": True}, "max_chars"),
+        ({"max_chars": 10, "embedding_mode": "COMBINED"}, "embedding_mode"),
     ],
 )
 def test_config_validation(kwargs, match):
@@ -259,10 +261,12 @@ def test_config_key_stable_and_distinct():
     a = SegmentationConfig(max_chars=1000, overlap_chars=100, segment_seconds=5)
     b = SegmentationConfig(1000, 100, 5.0)
     assert a == b and a.key() == b.key()
-    assert a.key() == '{"max_chars":1000,"overlap_chars":100,"segment_seconds":5.0}'
+    assert a.key() == ('{"embedding_mode":"AUDIO_VIDEO_COMBINED","max_chars":1000,'
+                       '"overlap_chars":100,"segment_seconds":5.0}')
     assert json.loads(a.key()) == a.to_dict()
     assert SegmentationConfig(1000).key() != a.key()
     assert SegmentationConfig(1000, 100, 6).key() != a.key()
+    assert SegmentationConfig(1000, 100, 5, "AUDIO_VIDEO_SEPARATE").key() != a.key()
     assert SegmentationConfig(1, 0, 1).segment_seconds == 1.0
     assert SegmentationConfig(10, segment_seconds=30).segment_seconds == 30.0
 
@@ -282,11 +286,12 @@ def test_segment_item_text_and_other_modalities():
     item = MediaItem.from_bytes(b"alpha beta gamma delta", source="t.txt")
     segs = segment_item(item, SegmentationConfig(max_chars=11))
     assert [s.text for s in segs] == ["alpha beta", "gamma delta"]
-    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00"
-    img = MediaItem.from_bytes(png, source="pic.png")
-    with pytest.raises(UnsupportedMediaError, match=r"image \(png\) segmentation") as exc:
-        segment_item(img, SegmentationConfig(max_chars=11))
-    assert exc.value.source == "pic.png"
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (2, 1)).save(buf, format="PNG")
+    img = MediaItem.from_bytes(buf.getvalue(), source="pic.png")
+    assert segment_item(img, SegmentationConfig(max_chars=11)) == [Segment(0)]
 
 
 def test_segment_item_latin1_offsets_index_decoded_text():

@@ -32,6 +32,7 @@ __all__ = [
     "get_embedder",
     "l2_normalize",
     "list_embedders",
+    "registered_factory",
     "register_embedder",
 ]
 
@@ -52,8 +53,8 @@ def list_embedders() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def get_embedder(name: str, **options) -> Embedder:
-    """Build the backend registered as ``name`` with keyword ``options``.
+def registered_factory(name: str) -> Callable[..., Embedder]:
+    """The factory registered as ``name`` (imported on first use).
 
     Raises
     ------
@@ -69,4 +70,15 @@ def get_embedder(name: str, **options) -> Embedder:
     if isinstance(factory, str):
         module, _, attr = factory.partition(":")
         factory = getattr(importlib.import_module(module), attr)
-    return factory(**options)
+    return factory
+
+
+def get_embedder(name: str, **options) -> Embedder:
+    """Build the backend registered as ``name`` with keyword ``options``.
+
+    Raises
+    ------
+    ValueError
+        If no backend is registered under ``name``.
+    """
+    return registered_factory(name)(**options)

@@ -20,12 +20,6 @@ def run_step(url: str, *args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
-def local_supports(modality: str) -> bool:
-    from nova_toolkit.embedders import get_embedder
-
-    return modality in get_embedder("local").modalities
-
-
 def test_walkthrough_text_and_vectors(twin):
     r = run_step(twin.url, "text")
     assert r.returncode == 0, r.stderr
@@ -45,27 +39,15 @@ def test_walkthrough_text_and_vectors(twin):
 def test_walkthrough_image_and_video(twin, tmp_path):
     video, image = make_media(tmp_path)
 
-    # PENDING LOCAL MEDIA: image embedding needs the local backend's image support (another
-    # engineer's work). Until it lands the twin answers a clear ValidationException; the lead
-    # re-runs this step once `"image" in get_embedder("local").modalities`.
     r = run_step(twin.url, "image", str(image))
-    if local_supports("image"):
-        assert r.returncode == 0, r.stderr
-        assert json.loads(r.stdout) == {"step": "image", "dimension": 3072, "type": "IMAGE"}
-    else:
-        assert r.returncode != 0
-        assert "ValidationException" in r.stderr and "cannot embed image yet" in r.stderr
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout) == {"step": "image", "dimension": 3072, "type": "IMAGE"}
 
-    # PENDING LOCAL MEDIA: async video (AUDIO_VIDEO_COMBINED, 15 s segments) needs the local
-    # backend's video support and video segmentation; same rule as above.
+    # async video, AUDIO_VIDEO_COMBINED in 15 s segments, read back from the JSONL on S3
     r = run_step(twin.url, "video", str(video))
-    if local_supports("video"):
-        assert r.returncode == 0, r.stderr
-        segs = json.loads(r.stdout)["segments"]
-        assert [s["meta"]["segmentIndex"] for s in segs] == [0, 1]
-        assert segs[0]["meta"]["segmentStartSeconds"] == 0
-        assert segs[1]["meta"]["segmentStartSeconds"] == 15
-        assert all(s["dimension"] == 3072 for s in segs)
-    else:
-        assert r.returncode != 0
-        assert "ValidationException" in r.stderr and "cannot embed video yet" in r.stderr
+    assert r.returncode == 0, r.stderr
+    segs = json.loads(r.stdout)["segments"]
+    assert [s["meta"]["segmentIndex"] for s in segs] == [0, 1]
+    assert segs[0]["meta"]["segmentStartSeconds"] == 0
+    assert segs[1]["meta"]["segmentStartSeconds"] == 15
+    assert all(s["dimension"] == 3072 for s in segs)
