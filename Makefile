@@ -34,11 +34,14 @@ install-dev: $(VENV)/.installed-dev
 demo: install
 	$(BIN)/nova-toolkit embed data/sample --collection $(DEMO_COLLECTION) --no-progress
 	$(BIN)/nova-toolkit info --collection $(DEMO_COLLECTION)
-	@for q in "a dog playing on the beach" "how do rockets reach orbit" \
-	          "recipe with tomatoes and basil" "trains and railway stations"; do \
-	  echo; echo "search: $$q"; \
-	  $(BIN)/nova-toolkit search --collection $(DEMO_COLLECTION) --text "$$q" --top-k 3; \
-	done
+	@set -e; search() { echo; echo "== $$1"; shift; \
+	  $(BIN)/nova-toolkit search --collection $(DEMO_COLLECTION) --top-k 3 "$$@"; }; \
+	search "text -> image: a cat curled up asleep" --text "a cat curled up asleep" --filter '{"modality": "image"}'; \
+	search "text -> video: a rocket on the launch pad" --text "a rocket on the launch pad" --filter '{"modality": "video"}'; \
+	search "text -> audio: someone ordering an espresso" --text "someone ordering an espresso" --filter '{"modality": "audio"}'; \
+	search "text -> document page: how to sail a small boat" --text "how to sail a small boat" --filter '{"modality": "document"}'; \
+	search "image -> video: data/sample/images/rocket.webp" --file data/sample/images/rocket.webp --filter '{"modality": "video"}'; \
+	search "audio -> text: data/sample/audio/espresso-order.mp3" --file data/sample/audio/espresso-order.mp3 --filter '{"modality": "text"}'
 
 test: install-dev
 	$(BIN)/python -m ruff check nova_toolkit tests benchmarks
