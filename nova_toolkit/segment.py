@@ -12,6 +12,7 @@ import math
 import re
 import unicodedata
 from dataclasses import asdict, dataclass
+from html.parser import HTMLParser
 from typing import TYPE_CHECKING, Any
 
 from nova_toolkit.media import MediaError, UnsupportedMediaError
@@ -419,6 +420,53 @@ def _media_windows(item: MediaItem, config: SegmentationConfig) -> list[Segment]
             for i, (a, b) in enumerate(seconds_windows(duration, config.segment_seconds))]
 
 
+class _VisibleText(HTMLParser):
+    """Collects the text a browser would show: no tags, scripts, styles or head."""
+
+    SKIP = frozenset({"script", "style", "head", "template", "noscript"})
+    BREAK = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6",
+                       "section", "article", "blockquote", "pre", "title"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.SKIP:
+            self.skipping += 1
+        elif tag in self.BREAK:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BREAK:
+            self.parts.append("\n")
+
+    def handle_data(self, data):
+        if not self.skipping:
+            self.parts.append(re.sub(r"\s+", " ", data))  # source line wraps are not breaks
+
+
+def html_to_text(markup: str) -> str:
+    """Visible text of an HTML page, paragraphs kept as blank-line breaks."""
+    parser = _VisibleText()
+    parser.feed(markup)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return "\n\n".join(line for line in lines if line)
+
+
+def item_text(item: MediaItem) -> str:
+    """The text of a text item that gets embedded (HTML → its visible text).
+
+    Segment char spans index into this string.
+    """
+    text = item.text().text
+    return html_to_text(text) if item.format == "html" else text
+
+
 def segment_item(item: MediaItem, config: SegmentationConfig) -> list[Segment]:
     """Segments of a media item.
 
@@ -435,7 +483,7 @@ def segment_item(item: MediaItem, config: SegmentationConfig) -> list[Segment]:
         When the item cannot be opened or decoded (the collection records a failure row).
     """
     if item.modality == "text":
-        return segment_text(item.text().text, config)
+        return segment_text(item_text(item), config)
     if item.modality == "document":
         return segment_document(item, config)
     if item.modality == "image":

@@ -318,3 +318,19 @@ def test_seconds_windows():
         seconds_windows(-1, 5)
     with pytest.raises(ValueError):
         seconds_windows(10, 0)
+
+
+def test_html_is_segmented_by_its_visible_text():
+    from nova_toolkit.media import MediaItem
+    from nova_toolkit.segment import html_to_text, item_text
+
+    page = (b"<!DOCTYPE html><html><head><title>T</title><style>p{color:red}</style></head>"
+            b"<body><h1>Rockets</h1><p>A rocket\n  reaches orbit.</p><script>var x=1;</script>"
+            b"<p>Stages &amp; engines.</p></body></html>")
+    item = MediaItem.from_bytes(page, source="page.html", filename="page.html")
+    text = item_text(item)
+    assert text == "Rockets\n\nA rocket reaches orbit.\n\nStages & engines."
+    assert html_to_text("<p>x</p>") == "x"
+    segs = segment_item(item, SegmentationConfig(max_chars=1000))
+    assert [s.text for s in segs] == [text]
+    assert "<" not in segs[0].text and "color" not in segs[0].text

@@ -346,7 +346,9 @@ class NovaEmbedder:
             if item.modality != "text":
                 raise ValueError(f"{item.source}: query by document is not supported; "
                                  "query with its text instead")
-            return self.embed_texts([item.text().text], purpose=purpose)[0]
+            from nova_toolkit.segment import item_text
+
+            return self.embed_texts([item_text(item)], purpose=purpose)[0]
         try:
             rows = self._media_call(item, 0, purpose)
         except PermanentError as exc:
