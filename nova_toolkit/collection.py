@@ -266,24 +266,40 @@ class Collection:
                     continue
                 run.visit(source)
             run.flush(final=True)
-            gone = [] if keep_missing else self._missing(paths, seen)
+            unreadable = [src for src, error in files if error is not None]
+            gone = [] if keep_missing else self._missing(paths, seen, unreadable)
             if gone:
                 self.store.commit(remove_sources=gone)
                 report.removed = gone
         report.seconds = time.perf_counter() - started
         return report
 
-    def _missing(self, paths: Sequence[str], seen: set[str]) -> list[str]:
-        """Stored sources under an embedded folder that the walk did not find."""
-        folders = [os.path.normpath(p) for p in paths if os.path.isdir(p)]
-        if not folders:
+    def _missing(self, paths: Sequence[str], seen: set[str],
+                 unreadable: Sequence[str] = ()) -> list[str]:
+        """Stored sources under an embedded folder that the walk did not find.
+
+        Nothing under a folder or prefix that could not be read (permission
+        denied, listing failed) counts as missing: it may still be there.
+        """
+        from nova_toolkit.media import is_s3_prefix
+
+        folders = [os.path.normpath(p).rstrip(os.sep) + os.sep for p in paths
+                   if not p.startswith("s3://") and os.path.isdir(p)]
+        prefixes = [p if p.endswith("/") else p + "/" for p in paths if is_s3_prefix(p)]
+        if not (folders or prefixes):
             return []
         stored = set(self.store.items().column("source").to_pylist())
         stored |= set(self.store.failures().column("source").to_pylist())
         out = []
+        blind = [u.rstrip("/" + os.sep) for u in unreadable]
         for source in sorted(stored - seen):
-            norm = os.path.normpath(source)
-            if any(norm.startswith(f.rstrip(os.sep) + os.sep) for f in folders):
+            if any(source == b or source.startswith(b + "/") or source.startswith(b + os.sep)
+                   for b in blind):
+                continue
+            if source.startswith("s3://"):
+                if any(source.startswith(p) for p in prefixes):
+                    out.append(source)
+            elif any(os.path.normpath(source).startswith(f) for f in folders):
                 out.append(source)
         return out
 
@@ -588,6 +604,15 @@ class _AddRun:
         self.remove: set[str] = set()
         self.clear_failures: set[str] = set()
         self.waiting: dict[str, list[tuple[MediaItem, str]]] = {}
+        self._s3 = None
+
+    def s3_client(self):
+        """One boto3 S3 client per run (standard AWS configuration)."""
+        if self._s3 is None:
+            import boto3
+
+            self._s3 = boto3.client("s3")
+        return self._s3
 
     def fail(self, source: str, stage: str, reason: str, segment_index: int | None = None) -> None:
         self.report.failed += 1
@@ -600,7 +625,10 @@ class _AddRun:
 
     def visit(self, source: str) -> None:
         try:
-            item = MediaItem.from_path(source, source=source)
+            if source.startswith("s3://"):
+                item = MediaItem.from_s3(source, client=self.s3_client())
+            else:
+                item = MediaItem.from_path(source, source=source)
         except MediaError as exc:
             self.fail(source, "read", exc.reason)
             return

@@ -709,7 +709,9 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str | 
         g = os.fspath(given)
         if isinstance(g, bytes):
             g = os.fsdecode(g)
-        if not os.path.lexists(g):
+        if g.startswith("s3://"):
+            yield from iter_s3(g)
+        elif not os.path.lexists(g):
             yield g, "no such file or directory"
         elif not os.path.exists(g):
             yield g, "broken symbolic link"
@@ -717,6 +719,47 @@ def iter_files(paths: Iterable[str | os.PathLike]) -> Iterator[tuple[str, str | 
             yield from _walk(g, g, set())
         else:
             yield g, None
+
+
+def is_s3_prefix(uri: str) -> bool:
+    """True for ``s3://bucket/`` or ``s3://bucket/some/prefix/`` (a "folder" of objects)."""
+    return uri.startswith("s3://") and (uri.endswith("/") or uri.count("/") == 2)
+
+
+def iter_s3(uri: str, *, client: Any = None) -> Iterator[tuple[str, str | None]]:
+    """Objects under an ``s3://`` URI, as ``(uri, error)`` like :func:`iter_files`.
+
+    A prefix ending in ``/`` (or a bare bucket) is listed with the paginated
+    ListObjectsV2, skipping "folder" markers and hidden names; any other URI is
+    one object. The client comes from boto3's standard configuration
+    (profiles, regions, ``AWS_ENDPOINT_URL``) when omitted.
+    """
+    if not is_s3_prefix(uri):
+        yield uri, None
+        return
+    rest = uri[len("s3://"):]
+    bucket, _, prefix = rest.partition("/")
+    try:
+        if client is None:
+            import boto3
+
+            client = boto3.client("s3")
+        pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+        keys = sorted(
+            obj["Key"] for page in pages for obj in page.get("Contents", ())
+            if not obj["Key"].endswith("/")
+            and not any(part.startswith(".") for part in obj["Key"][len(prefix):].split("/"))
+        )
+    except ImportError:
+        yield uri, "reading s3:// needs boto3 (pip install 'nova-toolkit[aws]')"
+        return
+    except Exception as e:  # botocore ClientError / connection errors: report, go on
+        code = getattr(e, "response", {}).get("Error", {}).get("Code", "")
+        yield uri, {"NoSuchBucket": "no such bucket",
+                    "AccessDenied": "access denied"}.get(code, f"cannot list: {e}")
+        return
+    for key in keys:
+        yield f"s3://{bucket}/{key}", None
 
 
 def _dir_id(path: str) -> tuple[int, int] | None:
