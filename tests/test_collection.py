@@ -257,3 +257,26 @@ def test_with_dimension_truncates_without_embedding(sample_collection, tmp_path)
     assert hit["source"].endswith("dogs-at-the-beach.txt")
     with pytest.raises(ValueError, match="smaller"):
         small.with_dimension(384, tmp_path / "bigger")
+
+
+@pytest.mark.parametrize(("query", "modality", "expected"), [
+    ("a cat curled up asleep", "image", "images/cat.png"),
+    ("someone ordering an espresso at a cafe", "audio", "audio/espresso-order.mp3"),
+    ("a rocket standing on the launch pad", "video", "video/rocket-launch.mp4"),
+    ("how to sail a small boat", "document", "documents/outdoor-handbook.pdf"),
+    ("images/rocket.webp", "video", "video/rocket-launch.mp4"),  # image -> video
+])
+def test_crossmodal_top3(sample_collection, sample_dir, query, modality, expected):
+    """text→image, text→audio, text→video, text→document and image→video, top 3."""
+    if query.startswith("images/"):
+        hits = sample_collection.search(file=sample_dir / query, modality=modality, top_k=10)
+    else:
+        hits = sample_collection.search(query, modality=modality, top_k=10)
+    sources = list(dict.fromkeys(h["source"] for h in hits))[:3]
+    assert any(s.endswith(expected) for s in sources), sources
+    assert all(h["modality"] == modality for h in hits)
+    top = hits[0]["segment"]
+    if modality in ("audio", "video"):
+        assert top["start_s"] is not None and top["end_s"] > top["start_s"]
+    if modality == "document":
+        assert top["page"] >= 1
