@@ -605,6 +605,7 @@ class _AddRun:
         self.clear_failures: set[str] = set()
         self.waiting: dict[str, list[tuple[MediaItem, str]]] = {}
         self._s3 = None
+        self.failed_now: set[str] = set()
 
     def s3_client(self):
         """One boto3 S3 client per run (standard AWS configuration)."""
@@ -615,8 +616,11 @@ class _AddRun:
         return self._s3
 
     def fail(self, source: str, stage: str, reason: str, segment_index: int | None = None) -> None:
-        self.report.failed += 1
-        self.report.failures.append((source, reason))
+        if source not in self.failed_now:  # count items, not segments
+            self.failed_now.add(source)
+            self.report.failed += 1
+        if (source, reason) not in self.report.failures:
+            self.report.failures.append((source, reason))
         self.fails.append({"source": source, "stage": stage, "segment_index": segment_index,
                            "reason": reason, "at": _now()})
         # a new failure replaces the old failure rows of this source; vectors stored
@@ -730,6 +734,11 @@ class _AddRun:
                 })
                 self.vectors.append(np.asarray(r.vector, dtype=np.float32))
                 n += 1
+            if n == 0:  # every segment failed: keep what was stored before, retry next run
+                for twin, _ in self.waiting.pop(p.key, []):
+                    self.fail(twin.source, "embed",
+                              f"same content as {p.item.source}, which could not be embedded")
+                continue
             self._add_item(p.item, p.key, n, p.note)
             self.report.embedded += 1
             for twin, key in self.waiting.pop(p.key, []):

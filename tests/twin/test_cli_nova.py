@@ -64,3 +64,23 @@ def test_embed_nova_matches_local_shape_and_search(twin, tmp_path):
 
     r = cli("embed", "lib", "--collection", "local2", "--profile", "x", cwd=tmp_path)
     assert r.returncode == 2 and "options of the nova backend" in r.stderr
+
+
+def test_nova_media_and_formats_it_does_not_take(twin, tmp_path, sample_dir):
+    import shutil
+
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    for name in ("images/coffee.jpg", "images/cameraman.bmp", "audio/piano-lesson.flac",
+                 "audio/espresso-order.mp3"):
+        shutil.copy(sample_dir / name, lib / os.path.basename(name))
+    r = cli("embed", "lib", "--collection", "nova", "--backend", "nova", "--dimension", "256",
+            "--no-progress", cwd=tmp_path, env=aws_env(twin.url))
+    assert r.returncode == 0, r.stderr
+    assert "embedded 2, cached 0, failed 2" in r.stdout, r.stdout
+    assert "bmp" in r.stdout and "(it takes gif, jpeg, png, webp)" in r.stdout
+    assert "flac" in r.stdout and "(it takes mp3, ogg, wav)" in r.stdout
+    r = cli("search", "--collection", "nova", "--text", "a cup of espresso", "--json",
+            "--filter", '{"modality": "image"}', cwd=tmp_path, env=aws_env(twin.url))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)[0]["source"] == os.path.join("lib", "coffee.jpg")

@@ -28,7 +28,9 @@ def nova_format(modality: str, fmt: str) -> str:
     try:
         return FORMATS[modality][fmt.lower()]
     except KeyError:
-        raise ValueError(f"Nova does not take {modality} in {fmt!r} format") from None
+        allowed = ", ".join(sorted(set(FORMATS.get(modality, {}).values()))) or "none"
+        raise ValueError(f"Nova does not take {modality} in {fmt!r} format "
+                         f"(it takes {allowed})") from None
 
 
 def text_block(value: str | None = None, *, s3_uri: str | None = None,

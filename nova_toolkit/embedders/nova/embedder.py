@@ -16,6 +16,7 @@ import json
 import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -273,6 +274,14 @@ class NovaEmbedder:
         if len(segments) <= 1 and end <= MAX_SYNC_SECONDS:
             index = segments[0].index if segments else 0
             return [lambda: self._media_call(item, index, purpose, seconds=end)], []
+        if end <= MAX_SYNC_SECONDS and not self.s3_staging:
+            # a short clip cut into several windows, and no S3 for StartAsyncInvoke:
+            # one InvokeModel for the whole clip (Nova's sync semantics), one row 0–end
+            from nova_toolkit.segment import Segment
+
+            whole = Segment(0, start_s=0.0, end_s=end)
+            return [lambda: [replace(r, segment=whole) for r in
+                             self._media_call(item, 0, purpose, seconds=end)]], []
         return [], [lambda: self._async_call(item, segments, purpose)]
 
     def _run(self, tasks: list[Callable[[], Result]], workers: int,
@@ -280,7 +289,7 @@ class NovaEmbedder:
         def guarded(i: int) -> Result:
             try:
                 return tasks[i]()
-            except PermanentError as exc:
+            except (PermanentError, ValueError) as exc:  # a request Nova would refuse
                 self.usage.add(failures=1)
                 return [EmbedFailure(j, str(exc)) for j in indexes[i]]
             except Exception as exc:  # one bad item must not stop the run
