@@ -56,7 +56,8 @@ def main() -> None:
     raw.add(normed)
 
     with tempfile.TemporaryDirectory() as root:
-        client = local_client(root)
+        # keep the index flat (exact): this measures the mirror overhead on the same index
+        client = local_client(root, approx_threshold=args.n + 1)
         client.create_vector_bucket(vectorBucketName="bench")
         client.create_index(
             vectorBucketName="bench",

@@ -94,6 +94,9 @@ def _parser() -> argparse.ArgumentParser:
                    help="deterministic hash-seeded vectors instead of the local model")
     v.add_argument("--seed", type=int, default=None, help="seed of the fault injector")
     v.add_argument("--verbose", action="store_true", help="log every request")
+    from nova_toolkit.vectors.sync_cli import add_sync_commands
+
+    add_sync_commands(sub)
     return p
 
 
@@ -241,8 +244,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     _refuse_reserved(args)
     from nova_toolkit.media import MediaError
     from nova_toolkit.store import StoreError
+    from nova_toolkit.vectors.sync_cli import SYNC_HANDLERS
 
-    handlers = {"embed": _embed, "search": _search, "info": _info, "serve": _serve}
+    handlers = {"embed": _embed, "search": _search, "info": _info, "serve": _serve,
+                **SYNC_HANDLERS}
     try:
         return handlers[args.command](args)
     except (StoreError, MediaError, ValueError) as exc:

@@ -4,13 +4,20 @@
 response shapes and exceptions of ``boto3.client("s3vectors")``; code written against it
 runs against AWS by swapping the client. Non-AWS extensions: ``import_vectors`` (bulk
 load), ``flush()`` / ``close()`` (compaction).
+
+Also here: ``knn_graph`` / ``near_duplicate_pairs`` (kNN graphs on FAISS, :mod:`.knn`),
+``choose_index`` / ``IndexChoice`` (index choice under a memory budget, :mod:`.ann`) and
+``push`` / ``pull`` (sync with an S3 Vectors endpoint through boto3, :mod:`.sync`).
 """
 
 from botocore.exceptions import ClientError, ParamValidationError
 
+from .ann import IndexChoice, choose_index
 from .client import LocalS3VectorsClient, local_client
 from .errors import client_exceptions
 from .filters import compile_filter
+from .knn import knn_graph, near_duplicate_pairs
+from .sync import pull, push
 
 exceptions = client_exceptions()
 ValidationException = exceptions.ValidationException
@@ -23,12 +30,18 @@ __all__ = [
     "AccessDeniedException",
     "ClientError",
     "ConflictException",
+    "IndexChoice",
     "LocalS3VectorsClient",
     "NotFoundException",
     "ParamValidationError",
     "ServiceQuotaExceededException",
     "ValidationException",
+    "choose_index",
     "compile_filter",
     "exceptions",
+    "knn_graph",
     "local_client",
+    "near_duplicate_pairs",
+    "pull",
+    "push",
 ]

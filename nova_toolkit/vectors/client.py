@@ -75,7 +75,15 @@ def _decode_token(token: str, path: str = "nextToken") -> dict[str, Any]:
 class _Index:
     """An index's configuration (index.json) and its lazily loaded storage."""
 
-    def __init__(self, bucket: str, path: Path, config: dict[str, Any], max_parts: int) -> None:
+    def __init__(
+        self,
+        bucket: str,
+        path: Path,
+        config: dict[str, Any],
+        max_parts: int,
+        approx_threshold: int | None = None,
+        memory_budget: int | None = None,
+    ) -> None:
         self.bucket = bucket
         self.path = path
         self.config = config
@@ -84,8 +92,9 @@ class _Index:
         meta_cfg = config.get("metadataConfiguration") or {}
         self.non_filterable = frozenset(meta_cfg.get("nonFilterableMetadataKeys") or ())
         self.store = VectorIndex(
-            path, self.dimension, self.metric, self.non_filterable, max_parts=max_parts
-        )
+            path, self.dimension, self.metric, self.non_filterable, max_parts=max_parts,
+            approx_threshold=approx_threshold, memory_budget=memory_budget,
+        )  # fmt: skip
 
 
 class LocalS3VectorsClient:
@@ -101,6 +110,10 @@ class LocalS3VectorsClient:
         Per-call cap on ``topK`` (AWS: 100).
     max_parts
         Pending part files per index before automatic compaction.
+    approx_threshold, memory_budget
+        Indexes with at least ``approx_threshold`` live vectors (default 100,000) get an
+        approximate FAISS index (HNSW or IVF-PQ) chosen to fit ``memory_budget`` bytes
+        (default unbounded) at compaction / ``flush()``; smaller ones stay flat (exact).
     """
 
     def __init__(
@@ -111,8 +124,12 @@ class LocalS3VectorsClient:
         account_id: str = "000000000000",
         max_top_k: int = v.DEFAULT_TOP_K_CAP,
         max_parts: int = 64,
+        approx_threshold: int | None = None,
+        memory_budget: int | None = None,
     ) -> None:
         self.root = Path(root_dir)
+        self.approx_threshold = approx_threshold
+        self.memory_budget = memory_budget
         (self.root / "buckets").mkdir(parents=True, exist_ok=True)
         self.region = region
         self.account_id = account_id
@@ -211,7 +228,10 @@ class LocalS3VectorsClient:
         path = self._bucket_dir(bucket) / "indexes" / name
         if not (path / "index.json").exists():
             raise ApiError("NotFoundException", f"Index {name!r} not found in bucket {bucket!r}")
-        idx = _Index(bucket, path, read_json(path / "index.json"), self.max_parts)
+        idx = _Index(
+            bucket, path, read_json(path / "index.json"), self.max_parts,
+            self.approx_threshold, self.memory_budget,
+        )  # fmt: skip
         self._indexes[(bucket, name)] = idx
         return idx
 
@@ -781,8 +801,11 @@ def local_client(
     account_id: str = "000000000000",
     max_top_k: int = v.DEFAULT_TOP_K_CAP,
     max_parts: int = 64,
+    approx_threshold: int | None = None,
+    memory_budget: int | None = None,
 ) -> LocalS3VectorsClient:
     """A local S3 Vectors client persisted under ``root_dir`` (drop-in for boto3's)."""
     return LocalS3VectorsClient(
-        root_dir, region=region, account_id=account_id, max_top_k=max_top_k, max_parts=max_parts
-    )
+        root_dir, region=region, account_id=account_id, max_top_k=max_top_k,
+        max_parts=max_parts, approx_threshold=approx_threshold, memory_budget=memory_budget,
+    )  # fmt: skip

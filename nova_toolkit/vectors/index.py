@@ -3,7 +3,8 @@
 Layout of an index directory::
 
     base-<seq>.parquet   all live vectors as of operation <seq> (key, data, metadata)
-    base-<seq>.faiss     the FAISS flat index built from that base (derived, optional)
+    base-<seq>.faiss     the FAISS index built from that base (derived, optional)
+    base-<seq>.json      the index choice (factory string, tuned search parameters)
     part-<seq>.parquet   a later PutVectors / import: vectors added or overwritten
     del-<seq>.parquet    a later DeleteVectors: keys removed
 
@@ -14,7 +15,20 @@ base (written before the old files are removed, so a crash leaves a loadable sta
 
 In memory, rows are append-only: an overwrite or delete marks the old row dead and
 (for overwrites) appends a new one; dead rows are skipped with a FAISS ID selector and
-purged at compaction. Distances: cosine is ``1 - cos_sim`` (vectors normalised, inner
+purged at compaction.
+
+Index type: below ``approx_threshold`` live vectors (default
+:data:`nova_toolkit.vectors.ann.FLAT_THRESHOLD`) the FAISS index is flat and every query
+is exact. At or above it, compaction builds the index chosen by
+:func:`nova_toolkit.vectors.ann.choose_index` under ``memory_budget`` (HNSW, or IVF-PQ)
+and tunes its search parameters to recall 0.95 @ 10 on a sample of the stored vectors.
+Unfiltered queries are then approximate; every returned distance is recomputed exactly
+from the stored vectors, and the result count is always ``min(k, live)``. Filtered
+queries brute-force over the matching rows when selective (exact); otherwise they
+search the index with an ID selector, widening k until ``min(k, matches)`` results are
+found, and re-rank those exactly. Rows appended after the build are added to the
+approximate index (HNSW and IVF both support it); deletes and overwrites are skipped by
+the selector, and compaction rebuilds. Distances: cosine is ``1 - cos_sim`` (vectors normalised, inner
 product); euclidean is the plain L2 distance ``sqrt(sum((a - b)**2))``, *not* squared —
 AWS does not document which it reports, and the plain distance is the natural reading.
 """
@@ -22,6 +36,7 @@ AWS does not document which it reports, and the plain distance is the natural re
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import re
 import zlib
@@ -32,11 +47,12 @@ from typing import Any
 import faiss
 import numpy as np
 
+from . import ann
 from .columns import MetadataColumns
 from .filters import Mask
 from .storage import atomic_write, read_keys, read_vectors, vectors_table, write_keys, write_parquet
 
-_FILE_RE = re.compile(r"^(base|part|del)-(\d{10})\.(parquet|faiss)$")
+_FILE_RE = re.compile(r"^(base|part|del)-(\d{10})\.(parquet|faiss|json)$")
 
 #: Filtered queries brute-force over the matching rows when at most this many match
 #: (or at most ``BRUTE_FRACTION`` of the rows); otherwise FAISS searches with a bitmap.
@@ -65,12 +81,16 @@ class VectorIndex:
         metric: str,
         non_filterable: frozenset[str] = frozenset(),
         max_parts: int = 64,
+        approx_threshold: int | None = None,
+        memory_budget: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.dimension = dimension
         self.metric = metric
         self.non_filterable = non_filterable
         self.max_parts = max_parts
+        self.approx_threshold = ann.FLAT_THRESHOLD if approx_threshold is None else approx_threshold
+        self.memory_budget = memory_budget
         self._loaded = False
 
     # ------------------------------------------------------------------ in-memory state
@@ -79,6 +99,7 @@ class VectorIndex:
         self.n_dead = 0
         self.raw = np.empty((capacity, self.dimension), dtype=np.float32)
         self.alive = np.zeros(capacity, dtype=bool)
+        self.inv_norm = np.ones(capacity, dtype=np.float32)
         self.keys: list[str] = []
         self.metas: list[str | None] = []
         self.key_to_row: dict[str, int] = {}
@@ -88,6 +109,7 @@ class VectorIndex:
             if self.metric == "cosine"
             else faiss.IndexFlatL2(self.dimension)
         )
+        self.choice = ann.IndexChoice("Flat", "flat", self.metric, 0, self.dimension, 0)
         self._changed()
 
     def _changed(self) -> None:
@@ -103,7 +125,9 @@ class VectorIndex:
         raw[: self.n] = self.raw[: self.n]
         alive = np.zeros(cap, dtype=bool)
         alive[: self.n] = self.alive[: self.n]
-        self.raw, self.alive = raw, alive
+        inv = np.ones(cap, dtype=np.float32)
+        inv[: self.n] = self.inv_norm[: self.n]
+        self.raw, self.alive, self.inv_norm = raw, alive, inv
 
     def _search_form(self, data: np.ndarray) -> np.ndarray:
         if self.metric != "cosine":
@@ -129,6 +153,9 @@ class VectorIndex:
         self._ensure_capacity(start + m)
         self.raw[start : start + m] = data
         self.alive[start : start + m] = True
+        if self.metric == "cosine":
+            norms = np.linalg.norm(np.asarray(data, dtype=np.float32), axis=1)
+            self.inv_norm[start : start + m] = 1.0 / np.where(norms > 0, norms, 1.0)
         self.keys.extend(keys)
         self.metas.extend(metas)
         for i, key in enumerate(keys):
@@ -188,19 +215,21 @@ class VectorIndex:
             loaded = self._load_faiss(base, len(keys))
             self._apply_put(keys, data, metas, add_to_faiss=loaded is None)
             if loaded is not None:
-                self.faiss = loaded
+                self.faiss, self.choice = loaded
         for _seq, kind, p in parts:
             if kind == "part":
                 self._apply_put(*read_vectors(p, self.dimension))
             else:
                 self._apply_delete(read_keys(p))
         self._loaded = True
+        if self.choice.exact and self.n - self.n_dead >= self.approx_threshold:
+            self._build_approx(persist=True)
 
     def _file(self, kind: str, seq: int, ext: str) -> Path:
         return self.path / f"{kind}-{seq:010d}.{ext}"
 
-    def _load_faiss(self, seq: int, n: int) -> Any:
-        """The persisted FAISS index of base ``seq`` if sound, else None (then rebuilt)."""
+    def _load_faiss(self, seq: int, n: int) -> tuple[Any, ann.IndexChoice] | None:
+        """The persisted FAISS index of base ``seq`` and its choice if sound, else None."""
         path = self._file("base", seq, "faiss")
         if not path.exists():
             return None
@@ -211,9 +240,17 @@ class VectorIndex:
         want = faiss.METRIC_INNER_PRODUCT if self.metric == "cosine" else faiss.METRIC_L2
         if index.ntotal != n or index.d != self.dimension or index.metric_type != want:
             return None
-        if not isinstance(index, faiss.IndexFlat):
+        if isinstance(index, faiss.IndexFlat):
+            return index, ann.IndexChoice("Flat", "flat", self.metric, n, self.dimension, 0)
+        try:
+            info = json.loads(self._file("base", seq, "json").read_text())
+            choice = ann.IndexChoice(**info)
+        except (OSError, ValueError, TypeError):
             return None
-        return index
+        if choice.kind not in ("hnsw", "ivfpq") or choice.n != n:
+            return None
+        ann.apply_params(index, choice)
+        return index, choice
 
     def _write_part(self, kind: str, write: Any) -> None:
         seq = self.next_seq
@@ -282,7 +319,7 @@ class VectorIndex:
     def _bits(self, mask: np.ndarray) -> tuple[Any, np.ndarray]:
         bits = np.packbits(mask, bitorder="little")
         sel = faiss.IDSelectorBitmap(len(mask), faiss.swig_ptr(bits))
-        return faiss.SearchParameters(sel=sel), bits
+        return sel, bits
 
     def _to_distance(self, scores: np.ndarray) -> np.ndarray:
         if self.metric == "cosine":
@@ -292,9 +329,11 @@ class VectorIndex:
     def query(
         self, vector: np.ndarray, k: int, mask_fn: Mask | None = None
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Exact top-``k`` live rows (matching ``mask_fn`` if given): rows, distances.
+        """Top-``k`` live rows (matching ``mask_fn`` if given): rows, distances.
 
-        Returns exactly ``min(k, number of matching live rows)`` results, nearest first.
+        Returns exactly ``min(k, number of matching live rows)`` results, nearest first,
+        with exact distances. Exact on a flat index and for selective filters; with an
+        approximate index, recall is what the tuned search parameters give.
         """
         self.load()
         n = self.n
@@ -302,42 +341,93 @@ class VectorIndex:
             return np.empty(0, np.int64), np.empty(0, np.float32)
         q = self._search_form(vector.reshape(1, -1))
         if mask_fn is None:
+            live = n - self.n_dead
             if self.n_dead == 0:
-                scores, rows = self.faiss.search(q, min(k, n))
-            else:
-                if self._alive_bits is None:
-                    self._alive_bits = self.alive[:n].copy()
-                params, bits = self._bits(self._alive_bits)
-                scores, rows = self.faiss.search(q, min(k, n), params=params)
-                del bits
-            rows, scores = rows[0], scores[0]
-            ok = rows >= 0
-            return rows[ok], self._to_distance(scores[ok])
-        mask = mask_fn(self.columns, n)
-        mask &= self.alive[:n]
-        match = np.flatnonzero(mask)
-        m = len(match)
-        if m == 0:
-            return np.empty(0, np.int64), np.empty(0, np.float32)
-        if m <= BRUTE_MAX or m <= BRUTE_FRACTION * n:
-            return self._brute(q[0], match, k)
-        params, bits = self._bits(mask)
-        scores, rows = self.faiss.search(q, min(k, m), params=params)
+                if self.choice.exact:
+                    scores, rows = self.faiss.search(q, min(k, n))
+                    rows, scores = rows[0], scores[0]
+                    ok = rows >= 0
+                    return rows[ok], self._to_distance(scores[ok])
+                return self._approx(q, vector, k, None, live)
+            if self._alive_bits is None:
+                self._alive_bits = self.alive[:n].copy()
+            mask = self._alive_bits
+            m = live
+        else:
+            mask = mask_fn(self.columns, n)
+            mask &= self.alive[:n]
+            m = int(mask.sum())
+            if m == 0:
+                return np.empty(0, np.int64), np.empty(0, np.float32)
+            if m <= BRUTE_MAX or m <= BRUTE_FRACTION * n:
+                return self._brute(vector, np.flatnonzero(mask), k)
+        if not self.choice.exact:
+            return self._approx(q, vector, k, mask, m)
+        sel, bits = self._bits(mask)
+        scores, rows = self.faiss.search(q, min(k, m), params=faiss.SearchParameters(sel=sel))
         del bits
         rows, scores = rows[0], scores[0]
         ok = rows >= 0
         return rows[ok], self._to_distance(scores[ok])
 
-    def _brute(self, q: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def _approx(
+        self, q: np.ndarray, vector: np.ndarray, k: int, mask: np.ndarray | None, m: int
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Approximate search (optionally restricted to ``mask``), re-ranked exactly.
+
+        Widens the candidate count until ``min(k, m)`` distinct matching rows are found;
+        falls back to brute force over the matches if the index cannot supply them.
+        """
+        want = min(k, m)
+        factor = int(self.choice.search_params.get("k_factor", 1))
+        kk = max(want * factor, want)
+        if mask is not None:  # the selector thins the candidates: ask for more
+            kk *= min(64, -(-self.n // max(m, 1)))
+        sel = bits = None
+        if mask is not None:
+            sel, bits = self._bits(mask)
+        choice = self.choice
+        # nprobe / efSearch were tuned for 10 unfiltered results: search wider for more
+        # results, and for filters (the nearest matches lie further out)
+        scale = -(-want // 10) * (min(8, -(-self.n // m)) if mask is not None else 1)
+        if scale > 1:
+            params = dict(choice.search_params)
+            if "nprobe" in params:
+                params["nprobe"] = min(choice.nlist, params["nprobe"] * scale)
+            if "efSearch" in params:
+                params["efSearch"] = min(4096, params["efSearch"] * scale)
+            choice = dataclasses.replace(choice, search_params=params)
+        while True:
+            kk = min(kk, self.n)
+            _, ids = ann.search(self.faiss, choice, q, kk, sel=sel)
+            rows = ids[0][ids[0] >= 0]
+            if mask is not None:
+                rows = rows[mask[rows]]
+            rows = np.unique(rows)
+            if len(rows) >= want:
+                break
+            if kk >= self.n or kk >= 4 * max(m, 1):
+                rows = (
+                    np.flatnonzero(mask)
+                    if mask is not None
+                    else np.flatnonzero(self.alive[: self.n])
+                )
+                break
+            kk *= 4
+        del bits
+        return self._brute(vector, rows, k)
+
+    def _brute(self, vector: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        q = np.asarray(vector, dtype=np.float32).reshape(-1)
+        sub = self.raw[rows]
         if self.metric == "cosine":
-            stored = faiss.rev_swig_ptr(self.faiss.get_xb(), self.n * self.dimension)
-            sub = stored.reshape(self.n, self.dimension)[rows]
-            dist = 1.0 - sub @ q
+            qn = q / max(float(np.linalg.norm(q)), 1e-30)
+            dist = 1.0 - (sub @ qn) * self.inv_norm[rows]
         else:
-            diff = self.raw[rows] - q
+            diff = sub - q
             dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
         top = np.argpartition(dist, k - 1)[:k] if len(rows) > k else np.arange(len(rows))
-        top = top[np.argsort(dist[top], kind="stable")]
+        top = top[np.lexsort((rows[top], dist[top]))]
         return rows[top], dist[top].astype(np.float32)
 
     def sorted_keys(self, segment_count: int | None = None, segment: int = 0) -> list[str]:
@@ -368,22 +458,48 @@ class VectorIndex:
         self.next_seq += 1
         self.path.mkdir(parents=True, exist_ok=True)
         write_parquet(self._file("base", seq, "parquet"), vectors_table(keys, data, metas))
+        approx = len(keys) >= self.approx_threshold
         self._reset(max(1024, int(len(keys) * 1.25)))
-        self._apply_put(keys, data, metas)
+        self._apply_put(keys, data, metas, add_to_faiss=not approx)
+        if approx:
+            self._build_approx(persist=False)
         self._write_faiss(seq)
         self.base_seq, self.parts = seq, []
         self._scan()  # removes the superseded base and parts
 
+    def _build_approx(self, persist: bool = False) -> None:
+        """Replace the flat FAISS index by the chosen one over rows ``0..n-1``."""
+        n = self.n
+        choice = ann.choose_index(
+            n, self.dimension, memory_budget_bytes=self.memory_budget, metric=self.metric,
+            flat_threshold=self.approx_threshold,
+        )  # fmt: skip
+        x = self._search_form(self.raw[:n])
+        if choice.exact:
+            if self.faiss.ntotal != n:
+                self.faiss = ann.build_index(choice, x)
+            return
+        index = ann.build_index(choice, x)
+        self.faiss = index
+        self.choice = ann.tune_search(index, choice, x)
+        del x
+        self._changed()
+        if persist and self.base_seq >= 0 and not self.parts and not self.n_dead:
+            self._write_faiss(self.base_seq)
+
     def _write_faiss(self, seq: int) -> None:
         path = self._file("base", seq, "faiss")
         blob = faiss.serialize_index(self.faiss)
+        if not self.choice.exact:
+            info = json.dumps(dataclasses.asdict(self.choice))
+            atomic_write(self._file("base", seq, "json"), lambda fh: fh.write(info.encode()))
         atomic_write(path, lambda fh: fh.write(blob.tobytes()))
 
     def flush(self) -> None:
         """Compact if any part is pending or the FAISS file is missing; no-op otherwise."""
         if not self._loaded:
             return
-        if self.parts or self.n_dead:
+        if self.parts or self.n_dead or (self.choice.exact and self.n >= self.approx_threshold):
             self.compact()
         elif self.base_seq >= 0 and not self._file("base", self.base_seq, "faiss").exists():
             self._write_faiss(self.base_seq)
