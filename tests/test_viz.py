@@ -1,0 +1,209 @@
+"""nova_toolkit.viz (semantic map, HTML export, galleries, selection) and ``nova-toolkit map``."""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import io
+import json
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from nova_toolkit import analysis, viz
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture
+def coll(sample_collection):
+    return sample_collection
+
+
+@pytest.fixture
+def pca_coords(coll):
+    return analysis.project(coll, "pca")
+
+
+def _script_srcs(text: str) -> list[str]:
+    from html.parser import HTMLParser
+
+    found: list[str] = []
+
+    class P(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "script":
+                found.extend(v for k, v in attrs if k == "src")
+
+    P().feed(text)
+    return found
+
+
+def _points(fig):
+    return sum(len(t.x) for t in fig.data)
+
+
+def test_semantic_map_by_modality_has_every_row_and_hover(coll, pca_coords):
+    df = coll.to_pandas()
+    fig = viz.semantic_map(coll, coords=pca_coords)
+    assert _points(fig) == len(df)
+    assert {t.name for t in fig.data} == set(df.modality)
+    assert all(t.type == "scattergl" for t in fig.data)
+    keys = [c[1] for t in fig.data for c in t.customdata]
+    assert sorted(keys) == sorted(df.key)
+    # hover: file name, offsets and (trimmed) snippet of the row
+    by_key = {c[1]: txt for t in fig.data for c, txt in zip(t.customdata, t.text, strict=True)}
+    audio = df[(df.modality == "audio") & (df.segment_index == 1)].iloc[0]
+    text = by_key[audio.key]
+    assert os.path.basename(audio.source) in text and "0:05.0" in text
+    assert audio.snippet.split()[0] in text
+    page = df[df.modality == "document"].iloc[0]
+    assert f"page {int(page.page)}" in by_key[page.key]
+
+
+def test_thumbnails_for_images_and_video_frames(coll, pca_coords):
+    from PIL import Image
+
+    df = coll.to_pandas()
+    fig = viz.semantic_map(coll, coords=pca_coords)
+    thumbs = fig.layout.meta[viz.META_THUMBS]
+    images = df[df.modality == "image"].key
+    assert set(images) <= set(thumbs)
+    assert any(k in thumbs for k in df[df.modality == "video"].key)
+    for uri in thumbs.values():
+        assert uri.startswith("data:image/jpeg;base64,")
+        im = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+        assert max(im.size) <= viz.THUMB_PX
+    capped = viz.semantic_map(coll, coords=pca_coords, thumbnails_max=3)
+    assert len(capped.layout.meta[viz.META_THUMBS]) == 3
+    none = viz.semantic_map(coll, coords=pca_coords, thumbnails_max=0)
+    assert none.layout.meta[viz.META_THUMBS] == {}
+
+
+def test_color_by_cluster_field_and_metadata(coll, pca_coords):
+    clusters = analysis.cluster(coll, n_clusters=4)
+    fig = viz.semantic_map(coll, coords=pca_coords, color_by="cluster", clusters=clusters)
+    assert len(fig.data) == 4 and _points(fig) == len(coll)
+    for t in fig.data:
+        cid = int(t.name.split(":")[0])
+        assert t.name.endswith(clusters.names[cid])
+        assert all(clusters.labels[c[0]] == cid for c in t.customdata)
+    fig = viz.semantic_map(coll, coords=pca_coords, color_by="embedding_type")
+    assert {t.name for t in fig.data} == set(coll.to_pandas().embedding_type)
+    with pytest.raises(ValueError, match="color_by"):
+        viz.semantic_map(coll, coords=pca_coords, color_by="no_such_field")
+    with pytest.raises(ValueError, match="coords"):
+        viz.semantic_map(coll, coords=np.zeros((3, 2)))
+
+
+def test_color_by_user_metadata(coll, tmp_path):
+    extra = tmp_path / "x"
+    extra.mkdir()
+    (extra / "note.txt").write_text("A note about lighthouses on rocky coasts.")
+    coll.add([str(extra)], metadata={"team": "blue"}, progress=False)
+    fig = viz.semantic_map(coll, coords=analysis.project(coll, "pca"), color_by="team",
+                           thumbnails_max=0)
+    assert {t.name for t in fig.data} == {"blue", viz.NONE_LABEL}
+
+
+def test_export_html_is_standalone_and_holds_points(coll, pca_coords, tmp_path):
+    fig = viz.semantic_map(coll, coords=pca_coords)
+    path = viz.export_html(fig, tmp_path / "out" / "map.html")
+    text = path.read_text()
+    assert _script_srcs(text) == []  # plotly.js is inlined: nothing to fetch, works offline
+    assert "Plotly.newPlot" in text and "nova-thumb" in text
+    df = coll.to_pandas()
+    for key in df.key:  # plotly's JSON escapes "/" (as \u002f) inside <script>
+        assert json.dumps(key)[1:-1].replace("/", "\\u002f") in text
+    assert not list(path.parent.glob("*.tmp*"))
+
+
+def test_map_selection_collects_rows(coll, pca_coords):
+    from plotly.callbacks import Points
+
+    fig = viz.semantic_map(coll, coords=pca_coords, thumbnails_max=0)
+    sel = viz.MapSelection(coll.to_pandas())
+    t0, t1 = fig.data[0], fig.data[1]
+    sel.handler(t0, Points(point_inds=[0, 1], xs=[], ys=[], trace_name=t0.name, trace_index=0))
+    sel.handler(t1, Points(point_inds=[0], xs=[], ys=[], trace_name=t1.name, trace_index=1))
+    assert len(sel) == 3
+    assert set(sel.keys) == {t0.customdata[0][1], t0.customdata[1][1], t1.customdata[0][1]}
+    sel._clear(t0, Points(point_inds=[], xs=[], ys=[], trace_name=t0.name, trace_index=0))
+    assert sel.keys == [t1.customdata[0][1]]
+    assert "1 selected rows" in sel._repr_html_()
+
+
+def test_show_hits_gallery(coll):
+    hits = coll.search("a tabby cat sleeping", top_k=20)
+    html = viz.show_hits(hits, collection=coll).data
+    assert html.count('class="nova-hits"') == 1
+    assert "<img src=\"data:image/jpeg;base64," in html
+    media = [h for h in hits if h["modality"] in ("audio", "video")]
+    assert media
+    h = media[0]
+    tag = "<audio" if h["modality"] == "audio" else "<video"
+    assert tag in html
+    assert f"#t={h['segment']['start_s']:g}" in html
+    # without embedding, players point at the file
+    plain = viz.hits_html(hits.to_pandas(), collection=coll, embed_media=False)
+    assert "data:audio" not in plain and "#t=" in plain
+
+
+def test_map_command_writes_html(coll, tmp_path, capsys):
+    from nova_toolkit.viz_cli import add_map_command
+
+    parser = argparse.ArgumentParser()
+    sub = parser.add_subparsers(dest="command", required=True)
+    add_map_command(sub)
+    out = tmp_path / "map.html"
+    args = parser.parse_args(["map", "--collection", str(coll.path), "--out", str(out),
+                              "--color-by", "cluster", "--method", "pca", "--n-clusters", "3"])
+    assert args.handler(args) == 0
+    assert "wrote" in capsys.readouterr().out
+    text = out.read_text()
+    names = [f'"name":"{c}: ' for c in range(4)]
+    assert [n in text for n in names] == [True, True, True, False]
+
+
+def _chromium(*args: str, profile) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--no-first-run", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
+         "--enable-unsafe-swiftshader", "--window-size=1000,700", "--virtual-time-budget=5000", *args],
+        capture_output=True, text=True, timeout=120)
+
+
+def test_exported_map_renders_in_headless_chromium(coll, pca_coords, tmp_path):
+    from PIL import Image
+
+    assert os.path.exists(CHROMIUM) or shutil.which("chromium"), (
+        "headless Chromium is required for this test: install it with "
+        "`apt-get install -y chromium` (expected at /usr/bin/chromium)")
+    fig = viz.semantic_map(coll, coords=pca_coords, color_by="modality")
+    path = viz.export_html(fig, tmp_path / "map.html")
+    url = path.resolve().as_uri()
+    shot = tmp_path / "shot.png"
+    res = _chromium(f"--screenshot={shot}", url, profile=tmp_path / "p1")
+    # every console message of the page, except the GL driver's own performance notes
+    console = [ln for ln in res.stderr.splitlines()
+               if ":CONSOLE" in ln and "GL Driver Message" not in ln]
+    assert not console, "console output from the map page:\n" + "\n".join(console)
+    im = np.asarray(Image.open(shot).convert("RGB")).astype(int)
+    assert im.shape[0] > 100 and im.std() > 5
+    # the modality colours are drawn by WebGL in the plot area (left of the legend): count
+    # pixels near each marker colour (opacity 0.85 on white)
+    plot = im[:, : int(im.shape[1] * 0.7)]
+    for modality in set(coll.to_pandas().modality):
+        rgb = np.array([int(viz.MODALITY_COLORS[modality][i:i + 2], 16) for i in (1, 3, 5)])
+        seen = 0.85 * rgb + 0.15 * 255
+        assert (np.abs(plot - seen).sum(axis=2) < 30).sum() > 10, modality
+    dom = _chromium("--dump-dom", url, profile=tmp_path / "p2")
+    assert "main-svg" in dom.stdout and "legend" in dom.stdout  # plotly built the figure
+    snippet = viz.trim(coll.to_pandas().snippet.iloc[0]).split("<")[0][:30]
+    assert snippet in dom.stdout
