@@ -21,11 +21,20 @@ $(VENV)/.torch: $(BIN)/python $(CONSTRAINTS)
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.torch pyproject.toml $(CONSTRAINTS)
-	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[local,aws]"
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[local,aws,analysis]"
 	touch $@
 
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[local,aws,dev]"
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[local,aws,analysis,dev]"
+	touch $@
+
+# headless Chromium (Debian's package) for the test that opens an exported map
+$(VENV)/.chromium: $(BIN)/python
+	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+	touch $@
+
+$(VENV)/.installed-lab: $(VENV)/.installed
+	$(PIP) install --quiet -c $(CONSTRAINTS) -e ".[local,aws,lab]"
 	touch $@
 
 install: $(VENV)/.installed
@@ -42,18 +51,24 @@ demo: install
 	search "text -> document page: how to sail a small boat" --text "how to sail a small boat" --filter '{"modality": "document"}'; \
 	search "image -> video: data/sample/images/rocket.webp" --file data/sample/images/rocket.webp --filter '{"modality": "video"}'; \
 	search "audio -> text: data/sample/audio/espresso-order.mp3" --file data/sample/audio/espresso-order.mp3 --filter '{"modality": "text"}'
+	@echo
+	$(BIN)/nova-toolkit map --collection $(DEMO_COLLECTION) --out build/demo-map.html --color-by cluster
 
-test: install-dev
-	$(BIN)/python -m ruff check nova_toolkit tests benchmarks
+test: install-dev $(VENV)/.chromium
+	$(BIN)/python -m ruff check nova_toolkit tests benchmarks notebooks
 	$(BIN)/python -m pytest -q
 
 lint: install-dev
-	$(BIN)/python -m ruff check nova_toolkit tests benchmarks
+	$(BIN)/python -m ruff check nova_toolkit tests benchmarks notebooks
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_store.py
 	$(BIN)/python benchmarks/bench_index.py
 	$(BIN)/python benchmarks/bench_cache.py
+
+# JupyterLab on the notebooks (jupytext opens the paired .py files as notebooks)
+lab: $(VENV)/.installed-lab
+	$(BIN)/jupyter lab notebooks/
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .ruff_cache

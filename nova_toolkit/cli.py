@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     from nova_toolkit.vectors.sync_cli import add_sync_commands
 
     add_sync_commands(sub)
+    from nova_toolkit.viz_cli import add_map_command
+
+    add_map_command(sub)
     return p
 
 
@@ -245,9 +248,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from nova_toolkit.media import MediaError
     from nova_toolkit.store import StoreError
     from nova_toolkit.vectors.sync_cli import SYNC_HANDLERS
+    from nova_toolkit.viz_cli import run_map
 
     handlers = {"embed": _embed, "search": _search, "info": _info, "serve": _serve,
-                **SYNC_HANDLERS}
+                "map": run_map, **SYNC_HANDLERS}
     try:
         return handlers[args.command](args)
     except (StoreError, MediaError, ValueError) as exc:

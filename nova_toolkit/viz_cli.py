@@ -1,11 +1,4 @@
-"""``nova-toolkit map``: write a collection's semantic map as one standalone HTML file.
-
-Wiring (in ``cli.py``)::
-
-    from nova_toolkit.viz_cli import add_map_command, run_map
-    add_map_command(sub)          # after the other sub-commands
-    handlers["map"] = run_map     # or: args.handler(args)
-"""
+"""``nova-toolkit map``: write a collection's semantic map as one standalone HTML file."""
 
 from __future__ import annotations
 

@@ -4,20 +4,19 @@ from __future__ import annotations
 
 import argparse
 import base64
+import html
 import io
 import json
 import os
-import shutil
-import subprocess
+import re
 
+import cdp
 import numpy as np
 import pytest
 
 from nova_toolkit import analysis, viz
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM = "/usr/bin/chromium"
 
 
 @pytest.fixture
@@ -170,40 +169,74 @@ def test_map_command_writes_html(coll, tmp_path, capsys):
     assert [n in text for n in names] == [True, True, True, False]
 
 
-def _chromium(*args: str, profile) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync",
-         "--no-first-run", f"--user-data-dir={profile}", "--enable-logging=stderr", "--v=0",
-         "--enable-unsafe-swiftshader", "--window-size=1000,700", "--virtual-time-budget=5000", *args],
-        capture_output=True, text=True, timeout=120)
+# the plotly graph div of the exported page, and a point's position in the viewport
+GD = "document.querySelector('.js-plotly-plot')"
+POINT_XY = """(() => {
+  const gd = %s, fl = gd._fullLayout, box = gd.getBoundingClientRect();
+  return [box.left + fl._size.l + fl.xaxis.l2p(%r), box.top + fl._size.t + fl.yaxis.l2p(%r)];
+})()"""
+HOVERED = f"""(() => {{
+  const gd = {GD}, thumb = document.getElementById('nova-thumb');
+  return {{points: (gd._hoverdata || []).map(p => [p.curveNumber, p.pointNumber]),
+          text: gd.querySelector('.hoverlayer').textContent,
+          thumb: thumb && thumb.style.display === 'block' ? thumb.src : ''}};
+}})()"""
+# the only console output a WebGL page may produce under SwiftShader: driver performance notes
+GL_NOTES = ("GL Driver Message (OpenGL, Performance",)
+
+
+def _shown(hover_html: str) -> str:
+    """A plotly hover label as the browser shows it: tags dropped (``<br>`` starts a new
+    <tspan>, no space), entities decoded."""
+    return html.unescape(re.sub(r"<[^>]+>", "", hover_html))
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
 
 
 def test_exported_map_renders_in_headless_chromium(coll, pca_coords, tmp_path):
     from PIL import Image
 
-    assert os.path.exists(CHROMIUM) or shutil.which("chromium"), (
-        "headless Chromium is required for this test: install it with "
-        "`apt-get install -y chromium` (expected at /usr/bin/chromium)")
+    assert cdp.find_chromium(), cdp.MISSING
+    df = coll.to_pandas().set_index("key")
     fig = viz.semantic_map(coll, coords=pca_coords, color_by="modality")
     path = viz.export_html(fig, tmp_path / "map.html")
-    url = path.resolve().as_uri()
-    shot = tmp_path / "shot.png"
-    res = _chromium(f"--screenshot={shot}", url, profile=tmp_path / "p1")
-    # every console message of the page, except the GL driver's own performance notes
-    console = [ln for ln in res.stderr.splitlines()
-               if ":CONSOLE" in ln and "GL Driver Message" not in ln]
-    assert not console, "console output from the map page:\n" + "\n".join(console)
-    im = np.asarray(Image.open(shot).convert("RGB")).astype(int)
-    assert im.shape[0] > 100 and im.std() > 5
-    # the modality colours are drawn by WebGL in the plot area (left of the legend): count
-    # pixels near each marker colour (opacity 0.85 on white)
-    plot = im[:, : int(im.shape[1] * 0.7)]
-    for modality in set(coll.to_pandas().modality):
-        rgb = np.array([int(viz.MODALITY_COLORS[modality][i:i + 2], 16) for i in (1, 3, 5)])
-        seen = 0.85 * rgb + 0.15 * 255
-        assert (np.abs(plot - seen).sum(axis=2) < 30).sum() > 10, modality
-    dom = _chromium("--dump-dom", url, profile=tmp_path / "p2")
-    assert "main-svg" in dom.stdout and "legend" in dom.stdout  # plotly built the figure
-    snippet = viz.trim(coll.to_pandas().snippet.iloc[0]).split("<")[0][:30]
-    assert snippet in dom.stdout
+    with cdp.Chromium() as page:
+        page.navigate(path.resolve().as_uri())
+        assert page.wait_for(f"{GD} && {GD}.data.length") == len(fig.data)
+        # let the WebGL points reach the screen (two animation frames)
+        page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+        errors = page.errors(ignore=GL_NOTES)
+        assert not errors, "console errors on the map page:\n" + "\n".join(map(str, errors))
+
+        im = np.asarray(Image.open(io.BytesIO(page.screenshot())).convert("RGB")).astype(int)
+        assert im.shape[:2] == (cdp.HEIGHT, cdp.WIDTH) and im.std() > 5
+        # the modality colours are drawn by WebGL in the plot area (left of the legend): count
+        # pixels near each marker colour (opacity 0.85 on white)
+        plot = im[:, : int(im.shape[1] * 0.7)]
+        for modality in set(df.modality):
+            rgb = np.array([int(viz.MODALITY_COLORS[modality][i:i + 2], 16) for i in (1, 3, 5)])
+            seen = 0.85 * rgb + 0.15 * 255
+            assert (np.abs(plot - seen).sum(axis=2) < 30).sum() > 10, modality
+
+        # hover: move the real mouse onto the first point of every trace; plotly's hover label
+        # must show that point's file name and snippet, image rows also get their thumbnail
+        thumbs = fig.layout.meta[viz.META_THUMBS]
+        for c, trace in enumerate(fig.data):
+            key = trace.customdata[0][1]
+            snippet = viz.trim(df.loc[key, "snippet"])[:30]
+            expected = _shown(trace.text[0])
+            assert snippet and _squash(snippet) in _squash(expected)
+            page.move_mouse(1, 1)  # off the plot first, so every hover is a fresh one
+            page.move_mouse(*page.evaluate(POINT_XY % (GD, float(trace.x[0]), float(trace.y[0]))))
+            state = page.wait_for(f"(s => s.points.length && s.points[0][0] === {c} && s.text "
+                                  f"&& s)({HOVERED})", timeout=20)
+            assert state["points"] == [[c, 0]], (trace.name, state)
+            assert expected in state["text"], (trace.name, state["text"])
+            assert os.path.basename(df.loc[key, "source"]) in state["text"]
+            assert _squash(snippet) in _squash(state["text"])
+            assert state["thumb"] == thumbs.get(key, ""), trace.name
+        assert any(trace.customdata[0][1] in thumbs for trace in fig.data)  # a thumbnail shown
+        errors = page.errors(ignore=GL_NOTES)
+        assert not errors, "console errors while hovering:\n" + "\n".join(map(str, errors))
