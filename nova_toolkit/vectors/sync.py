@@ -15,7 +15,13 @@ index is created, and each vector's metadata is fitted inside the 2 KB filterabl
 ``pull(client, bucket=..., index=..., to=...)`` lists the remote index (data and
 metadata) and writes it into a local mirror (a directory or a local client), creating a
 bucket and index of the same names and configuration. Pull is idempotent (same keys
-overwrite) and also checkpoints its listing position.
+overwrite) and resumable: after each page is written locally, its ``ListVectors``
+position (``nextToken`` per listing segment) goes into a JSON checkpoint, tied to the
+endpoint, remote index and local target. A saved token the service no longer accepts
+(expired) makes that segment list again from the start. ``segments=n`` lists in ``n``
+parallel ``segmentCount``/``segmentIndex`` segments.
+
+Checkpoints are written with :func:`nova_toolkit.store.atomic_write_bytes`.
 """
 
 from __future__ import annotations
@@ -57,13 +63,18 @@ class SyncReport:
     non_filterable: list[str] = field(default_factory=list)
     seconds: float = 0.0
     checkpoint: str | None = None
+    relisted: int = 0  # listing segments started over: their saved token was rejected (pull)
+    notes: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (
+        text = (
             f"{self.vectors} vectors in {self.requests} requests ({self.seconds:.1f} s), "
             f"{self.skipped} already done, {self.retries} retries, "
             f"{len(self.truncated)} with truncated metadata"
         )
+        if self.relisted:
+            text += f", {self.relisted} listing segment(s) restarted (saved token rejected)"
+        return text
 
 
 class _Pacer:
@@ -223,10 +234,10 @@ def _read_checkpoint(path: Path, want: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def _write_checkpoint(path: Path, data: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data))
-    os.replace(tmp, path)
+    """Replace the checkpoint atomically (the package's one atomic-write mechanism)."""
+    from nova_toolkit.store import atomic_write_bytes
+
+    atomic_write_bytes(path, json.dumps(data, indent=1).encode("utf-8"))
 
 
 def _endpoint(client: Any) -> str:
@@ -343,6 +354,54 @@ def push(
 
 
 # ------------------------------------------------------------------ pull
+#: Error codes that, on a request carrying a saved ``nextToken``, mean the token is no
+#: longer accepted (expired, or issued by an earlier incarnation of the service).
+_STALE_TOKEN_CODES = {
+    "ValidationException", "ExpiredTokenException", "InvalidTokenException",
+    "InvalidNextTokenException", "InvalidPaginationTokenException",
+}  # fmt: skip
+
+
+def _stale_token(exc: ClientError) -> bool:
+    code = _code(exc)
+    return code in _STALE_TOKEN_CODES or "token" in code.lower() or "expired" in code.lower()
+
+
+def _new_segments(n: int) -> list[dict[str, Any]]:
+    return [{"token": None, "pages": 0, "vectors": 0, "done": False} for _ in range(n)]
+
+
+def _valid_segments(state: dict[str, Any] | None, n: int) -> bool:
+    segs = state.get("segments_state") if state else None
+    return (
+        isinstance(segs, list)
+        and len(segs) == n
+        and all(
+            isinstance(s, dict)
+            and isinstance(s.get("token"), (str, type(None)))
+            and isinstance(s.get("pages"), int)
+            and isinstance(s.get("vectors"), int)
+            and isinstance(s.get("done"), bool)
+            and (s["done"] or s["token"] is not None or s["pages"] == 0)
+            for s in segs
+        )
+    )
+
+
+def _write_local(local: Any, bucket: str, index: str, page: list[dict]) -> None:
+    """Write one listed page into the local index; durable when this returns."""
+    if hasattr(local, "import_vectors"):  # the local mirror: one atomic part file
+        local.import_vectors(
+            vectorBucketName=bucket, indexName=index, keys=[p["key"] for p in page],
+            data=np.asarray([p["data"]["float32"] for p in page], dtype=np.float32),
+            metadata=[p.get("metadata") or None for p in page],
+        )  # fmt: skip
+        return
+    for i in range(0, len(page), v.MAX_PUT_VECTORS):
+        local.put_vectors(vectorBucketName=bucket, indexName=index,
+                          vectors=page[i : i + v.MAX_PUT_VECTORS])  # fmt: skip
+
+
 def pull(
     client: Any,
     *,
@@ -352,20 +411,59 @@ def pull(
     local_bucket: str | None = None,
     local_index: str | None = None,
     page_size: int = 500,
+    segments: int = 1,
+    checkpoint: str | os.PathLike | None = None,
+    restart: bool = False,
     sleep: Callable[[float], None] = time.sleep,
+    on_page: Callable[[int], None] | None = None,
 ) -> SyncReport:
     """Copy ``bucket``/``index`` of ``client`` into a local mirror (``to``: dir or client).
 
     The local bucket and index take the remote names unless ``local_bucket`` /
     ``local_index`` are given; the index is created with the remote configuration.
+
+    Resumable: after every listed page is written locally (durably), the ``ListVectors``
+    position (``nextToken`` and pages done, per listing segment) is saved in a JSON
+    checkpoint, ``<to>/pull-<bucket>-<index>.json`` unless ``checkpoint`` is given. A
+    later pull with the same endpoint, remote index, local target and ``segments``
+    continues from there; ``restart=True`` ignores it, and a completed pull lists
+    everything again. A page written but not yet checkpointed is simply fetched again
+    (same keys overwrite), so a resumed pull neither loses nor duplicates vectors. If the
+    service rejects a saved token (expired), that segment is listed again from the start
+    (``report.relisted``; idempotent for the same reason).
+
+    ``segments`` > 1 lists the index in that many parallel ``ListVectors`` segments
+    (``segmentCount``/``segmentIndex``, 1–16), one thread each. ``on_page(n_done)`` is
+    called after each page is checkpointed (``n_done`` counts this run and earlier ones).
     """
+    import threading
+
     from .client import local_client
 
+    if not 1 <= segments <= v.MAX_SEGMENTS:
+        raise ValueError(f"segments must be 1-{v.MAX_SEGMENTS}")
+    if not 1 <= page_size <= v.MAX_LIST_VECTORS:
+        raise ValueError(f"page_size must be 1-{v.MAX_LIST_VECTORS}")
     t0 = time.monotonic()
-    local = local_client(to) if isinstance(to, (str, os.PathLike)) else to
+    if isinstance(to, (str, os.PathLike)):
+        home, local = Path(to), local_client(to)
+        target = str(home.resolve())
+    elif getattr(to, "root", None) is not None:  # a local mirror client
+        home, local = Path(to.root), to
+        target = str(home.resolve())
+    else:  # any other S3 Vectors client (another endpoint)
+        home, local = Path("."), to
+        target = f"client:{_endpoint(to)}"
     lb, li = local_bucket or bucket, local_index or index
-    report = SyncReport()
+    name = f"pull-{bucket}-{index}" + ("" if (lb, li) == (bucket, index) else f"-to-{lb}-{li}")
+    ck = Path(checkpoint) if checkpoint else home / f"{name}.json"
+    report = SyncReport(checkpoint=str(ck))
     rcfg = _call(client.get_index, report, sleep, vectorBucketName=bucket, indexName=index)["index"]
+    ident = {
+        "op": "pull", "endpoint": _endpoint(client), "bucket": bucket, "index": index,
+        "remote_created": str(rcfg.get("creationTime")), "target": target,
+        "local_bucket": lb, "local_index": li, "segments": segments,
+    }  # fmt: skip
     with contextlib.suppress(ClientError):
         local.create_vector_bucket(vectorBucketName=lb)
     try:
@@ -381,31 +479,81 @@ def pull(
         if nonf:
             params["metadataConfiguration"] = {"nonFilterableMetadataKeys": list(nonf)}
         local.create_index(**params)
-    token = None
-    while True:
-        kw: dict[str, Any] = dict(
-            vectorBucketName=bucket, indexName=index, maxResults=page_size, returnData=True,
-            returnMetadata=True,
-        )  # fmt: skip
-        if token:
-            kw["nextToken"] = token
-        out = _call(client.list_vectors, report, sleep, **kw)
-        report.requests += 1
-        page = out.get("vectors", [])
-        if page:
-            keys = [p["key"] for p in page]
-            data = np.asarray([p["data"]["float32"] for p in page], dtype=np.float32)
-            metas = [p.get("metadata") or None for p in page]
-            if hasattr(local, "import_vectors"):
-                local.import_vectors(vectorBucketName=lb, indexName=li, keys=keys, data=data,
-                                     metadata=metas)  # fmt: skip
-            else:
-                local.put_vectors(vectorBucketName=lb, indexName=li, vectors=page)
-            report.vectors += len(page)
-        token = out.get("nextToken")
-        if not token:
-            break
+
+    state = None if restart else _read_checkpoint(ck, ident)
+    if state is not None and (state.get("done") or not _valid_segments(state, segments)):
+        state = None  # a finished (or unreadable) pull: list everything again
+    segs: list[dict[str, Any]] = state["segments_state"] if state else _new_segments(segments)
+    report.skipped = sum(s["vectors"] for s in segs)
+    lock = threading.Lock()  # guards segs, report and the checkpoint file
+    stop = threading.Event()
+
+    def save(done: bool = False) -> None:
+        _write_checkpoint(ck, {**ident, "segments_state": segs, "done": done})
+
+    def run(i: int) -> None:
+        seg = segs[i]
+        relisted = False
+        while not seg["done"] and not stop.is_set():
+            kw: dict[str, Any] = dict(
+                vectorBucketName=bucket, indexName=index, maxResults=page_size,
+                returnData=True, returnMetadata=True,
+            )  # fmt: skip
+            if segments > 1:
+                kw.update(segmentCount=segments, segmentIndex=i)
+            if seg["token"]:
+                kw["nextToken"] = seg["token"]
+            try:
+                out = _call(client.list_vectors, report, sleep, **kw)
+            except ClientError as exc:
+                if seg["token"] is None or relisted or not _stale_token(exc):
+                    raise
+                relisted = True  # the saved position is gone: this segment from the start
+                with lock:
+                    report.skipped -= seg["vectors"]
+                    seg.update(token=None, pages=0, vectors=0, done=False)
+                    report.relisted += 1
+                    report.notes.append(
+                        f"segment {i}: saved nextToken rejected ({_code(exc)}), listed again "
+                        "from the start"
+                    )
+                    save()
+                continue
+            page = out.get("vectors", [])
+            if page:
+                with lock:  # one local writer at a time
+                    _write_local(local, lb, li, page)
+            token = out.get("nextToken") or None
+            with lock:  # the local page is durable: now the position may advance
+                seg.update(token=token, pages=seg["pages"] + 1,
+                           vectors=seg["vectors"] + len(page), done=token is None)  # fmt: skip
+                report.requests += 1
+                report.vectors += len(page)
+                save()
+                n_done = sum(s["vectors"] for s in segs)
+            if on_page is not None:
+                on_page(n_done)
+
+    if segments == 1:
+        run(0)
+    else:
+        from concurrent.futures import ThreadPoolExecutor
+
+        errors: list[BaseException] = []
+
+        def guarded(i: int) -> None:
+            try:
+                run(i)
+            except BaseException as exc:  # stop the other segments after their page
+                stop.set()
+                errors.append(exc)
+
+        with ThreadPoolExecutor(max_workers=segments, thread_name_prefix="pull") as pool:
+            list(pool.map(guarded, range(segments)))
+        if errors:
+            raise errors[0]
     if hasattr(local, "flush"):
         local.flush()
+    save(done=True)
     report.seconds = time.monotonic() - t0
     return report

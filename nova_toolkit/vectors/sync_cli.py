@@ -6,9 +6,11 @@ cli.py calls ``add_sync_commands(sub)`` on its sub-parsers and dispatches ``push
     nova-toolkit push --collection DIR --bucket B --index I [--endpoint-url URL]
                       [--profile P] [--region R] [--batch 500] [--restart]
     nova-toolkit pull --bucket B --index I --to DIR [--endpoint-url URL ...]
+                      [--segments N] [--checkpoint FILE] [--restart]
 
 ``push`` also accepts ``--local-root DIR`` (a local mirror root) with ``--local-bucket``
 / ``--local-index`` (default ``collection`` / ``segments``) instead of ``--collection``.
+Both resume an interrupted run from their checkpoint unless ``--restart`` is given.
 Handlers return the process exit code.
 """
 
@@ -44,6 +46,11 @@ def add_sync_commands(subparsers: Any) -> None:
     q = subparsers.add_parser("pull", help="pull an S3 Vectors index into a local mirror")
     _remote_args(q)
     q.add_argument("--to", required=True, metavar="DIR", help="local mirror root directory")
+    q.add_argument("--local-bucket", default=None, help="local bucket (default: --bucket)")
+    q.add_argument("--local-index", default=None, help="local index (default: --index)")
+    q.add_argument("--segments", type=int, default=1, help="parallel ListVectors segments (1-16)")
+    q.add_argument("--checkpoint", default=None, help="checkpoint file (resume state)")
+    q.add_argument("--restart", action="store_true", help="ignore the checkpoint")
     q.set_defaults(func=run_pull)
 
 
@@ -76,8 +83,16 @@ def run_push(args: argparse.Namespace) -> int:
 def run_pull(args: argparse.Namespace) -> int:
     from . import sync
 
-    report = sync.pull(_client(args), bucket=args.bucket, index=args.index, to=args.to)
+    report = sync.pull(
+        _client(args), bucket=args.bucket, index=args.index, to=args.to,
+        local_bucket=args.local_bucket, local_index=args.local_index, segments=args.segments,
+        checkpoint=args.checkpoint, restart=args.restart,
+        on_page=lambda n: print(f"\rpulled {n}", end="", file=sys.stderr, flush=True),
+    )  # fmt: skip
+    print(file=sys.stderr)
     print(f"pull {args.bucket}/{args.index} -> {args.to}: {report.summary()}")
+    for note in report.notes:
+        print(note)
     return 0
 
 
