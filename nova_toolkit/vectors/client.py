@@ -149,7 +149,7 @@ class LocalS3VectorsClient:
         self, operation: str, params: dict[str, Any], handler: Callable[[dict[str, Any]], Any]
     ) -> dict[str, Any]:
         shape = service_model().operation_model(operation).input_shape
-        report = self._validator.validate(params, shape)
+        report = self._validator.validate(v.for_model_validation(operation, params), shape)
         if report.has_errors():
             raise ParamValidationError(report=report.generate_report())
         with self._lock:

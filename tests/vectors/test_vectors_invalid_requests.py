@@ -420,6 +420,9 @@ def test_non_filterable_metadata_may_exceed_2kb(seeded) -> None:
         {**IX, "topK": 0, "queryVector": Q},  # below the modeled minimum
         {**IX, "queryVector": Q},  # missing required topK
         {**IX, "topK": "3", "queryVector": Q},  # wrong type
+        {**IX, "topK": 1, "queryVector": {"float32": [1.0, "0", 0.0, 0.0]}},  # a string element
+        {**IX, "topK": 1, "queryVector": {"float32": [1.0, None, 0.0, 0.0]}},  # a null element
+        {**IX, "topK": 1, "queryVector": {"float32": [[1.0], 0.0, 0.0, 0.0]}},  # nested list
     ],
 )
 def test_client_side_param_validation(seeded, params) -> None:
@@ -435,6 +438,10 @@ def test_modeled_minimums_are_client_side(seeded) -> None:
         seeded.create_vector_bucket(vectorBucketName="ab")
     with pytest.raises(ParamValidationError, match="key"):
         seeded.put_vectors(**IX, vectors=[vec(key="")])
+    # element types of vector data are botocore's to reject, as with boto3 (the mirror
+    # skips its per-element walk only for lists numpy reads as plain numbers)
+    with pytest.raises(ParamValidationError, match="float32"):
+        seeded.put_vectors(**IX, vectors=[vec(), vec(key="b", data=(1.0, "2", 0.0, 0.0))])
 
 
 def test_exceptions_namespace(tmp_path) -> None:

@@ -121,3 +121,57 @@ def test_choose_index_regimes() -> None:
     assert c.kind == "ivfpq" and 10 % c.pq_m == 0
     with pytest.raises(ValueError):
         ann.choose_index(10, 4, memory_budget_bytes=None, metric="dot")
+
+
+def _clustered(n: int, dim: int = 64, topics: int = 40, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    centres = rng.standard_normal((topics, dim))
+    x = centres[rng.integers(0, topics, n)] + 0.6 * rng.standard_normal((n, dim))
+    return x.astype(np.float32)
+
+
+def _recall_by_distance(dist: np.ndarray, bdist: np.ndarray) -> float:
+    """Share of found neighbours no farther than the exact k-th (ties are not misses)."""
+    return float((dist <= bdist[:, -1:] + 1e-5).mean())
+
+
+@pytest.mark.parametrize("metric", ["cosine", "euclidean"])
+def test_cluster_join_reaches_the_recall_target(metric: str) -> None:
+    x = _clustered(6000)
+    ids, dist, choice = knn_graph(x, 10, metric=metric, index="join", return_choice=True)
+    assert choice.kind == "join" and choice.nlist > 1 and choice.search_params["nprobe"] >= 1
+    bids, bdist = _brute(x, 10, metric)
+    assert _recall_by_distance(dist, bdist) >= 0.95
+    assert choice.recall >= 0.95
+    assert (ids != np.arange(len(x))[:, None]).all() and (ids >= 0).all()
+    # every reported distance is the true distance of the reported pair
+    u = x.astype(np.float64)
+    if metric == "cosine":
+        u /= np.linalg.norm(u, axis=1, keepdims=True)
+        true = 1.0 - np.einsum("id,ikd->ik", u, u[ids])
+    else:
+        true = np.linalg.norm(u[:, None, :] - u[ids], axis=2)
+    np.testing.assert_allclose(dist, true, rtol=1e-4, atol=2e-4)
+    assert (np.diff(dist, axis=1) >= -1e-6).all()
+
+
+def test_auto_uses_the_join_above_the_exact_limit_when_it_pays(monkeypatch) -> None:
+    from nova_toolkit.vectors import knn
+
+    monkeypatch.setattr(knn, "EXACT_MAX", 1000)
+    x = _clustered(8000)
+    _, dist, choice = knn_graph(x, 10, return_choice=True)
+    assert choice.kind == "join"
+    assert _recall_by_distance(dist, _brute(x, 10, "cosine")[1]) >= 0.95
+
+
+def test_auto_falls_back_to_an_index_without_cluster_structure(monkeypatch) -> None:
+    """Isotropic noise has no lists to exploit: the join would scan most rows, so an
+    index tuned to the target is used instead, with the same recall guarantee."""
+    from nova_toolkit.vectors import knn
+
+    monkeypatch.setattr(knn, "EXACT_MAX", 1000)
+    x = np.random.default_rng(3).standard_normal((6000, 64)).astype(np.float32)
+    _, dist, choice = knn_graph(x, 10, return_choice=True)
+    assert choice.kind in ("hnsw", "ivfpq")
+    assert _recall_by_distance(dist, _brute(x, 10, "cosine")[1]) >= 0.9
