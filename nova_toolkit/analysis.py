@@ -78,7 +78,7 @@ def project(
     *,
     n_neighbors: int = 15,
     min_dist: float = 0.1,
-    seed: int = 0,
+    seed: int | None = 0,
     cache: bool = True,
     knn: str = "faiss",
     knn_options: dict | None = None,
@@ -90,15 +90,16 @@ def project(
     neighbours itself; ``method="pca"`` needs only numpy. For a collection the
     result is cached in ``<collection>/derived/`` (atomic write) and reused until
     the store's version changes; arrays are never cached. ``knn_options`` go to
-    ``knn_graph`` (e.g. ``{"index": "hnsw"}`` to force an approximate graph);
-    ``knn="umap"`` lets umap-learn search neighbours itself (NN-descent), which
-    ``benchmarks/bench_map.py`` found faster at 100k × 384-d on 2 cores.
+    ``knn_graph`` (e.g. ``{"index": "hnsw"}`` to force an index); ``knn="umap"`` lets
+    umap-learn search neighbours itself (NN-descent). The layout (200 epochs above 10k
+    rows) is most of the time; with ``seed=None`` umap-learn runs it on every core,
+    without a fixed seed (not reproducible).
     """
     if knn not in ("faiss", "umap"):
         raise ValueError(f"knn must be 'faiss' or 'umap', got {knn!r}")
     if method not in PROJECTION_METHODS:
         raise ValueError(f"method must be one of {PROJECTION_METHODS}, got {method!r}")
-    params = ({"n_neighbors": int(n_neighbors), "min_dist": float(min_dist), "seed": int(seed),
+    params = ({"n_neighbors": int(n_neighbors), "min_dist": float(min_dist), "seed": None if seed is None else int(seed),
                "knn_options": dict(knn_options or {}), "use_faiss": knn == "faiss"}
               if method == "umap" else {})
     path = None
@@ -160,7 +161,7 @@ def precomputed_knn(vectors: np.ndarray, n_neighbors: int, **knn_options: Any
     return ids, dists
 
 
-def _umap(vectors: np.ndarray, *, n_neighbors: int, min_dist: float, seed: int,
+def _umap(vectors: np.ndarray, *, n_neighbors: int, min_dist: float, seed: int | None,
           knn_options: dict | None = None, use_faiss: bool = True) -> np.ndarray:
     n = vectors.shape[0]
     if n < 4:  # UMAP needs a few points; PCA says the same thing for tiny sets
@@ -177,7 +178,7 @@ def _umap(vectors: np.ndarray, *, n_neighbors: int, min_dist: float, seed: int,
         kwargs["precomputed_knn"] = (ids, dists, None)
     reducer = umap.UMAP(n_neighbors=k, min_dist=min_dist, metric="cosine", random_state=seed,
                         n_components=2, init="spectral" if n > k + 2 else "random",
-                        n_jobs=1, **kwargs)
+                        n_jobs=1 if seed is not None else -1, **kwargs)
     import warnings
 
     with warnings.catch_warnings():

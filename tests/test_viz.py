@@ -240,3 +240,26 @@ def test_exported_map_renders_in_headless_chromium(coll, pca_coords, tmp_path):
         assert any(trace.customdata[0][1] in thumbs for trace in fig.data)  # a thumbnail shown
         errors = page.errors(ignore=GL_NOTES)
         assert not errors, "console errors while hovering:\n" + "\n".join(map(str, errors))
+
+
+def test_interactive_map_lasso_comes_back_as_rows(coll, pca_coords):
+    """A lasso on the FigureWidget, sent as the browser sends it (``_js2py_pointsCallback``),
+    lands in ``selection.rows`` as a DataFrame of those rows; a deselect empties it."""
+    widget, selection = viz.interactive_map(coll, coords=pca_coords, thumbnails_max=0)
+    t0, t1 = widget.data[0], widget.data[1]
+    message = {
+        "event_type": "plotly_selected",
+        "points": {"trace_indexes": [0, 0, 1], "point_indexes": [0, 1, 0],
+                   "xs": [0.0, 0.0, 0.0], "ys": [0.0, 0.0, 0.0]},
+        "selector": {"type": "lasso",
+                     "selector_state": {"xs": [-9, 9, 9, -9], "ys": [-9, -9, 9, 9]}},
+    }
+    widget._js2py_pointsCallback = message
+    rows = selection.rows
+    assert len(rows) == 3
+    assert set(rows["key"]) == {t0.customdata[0][1], t0.customdata[1][1], t1.customdata[0][1]}
+    assert {"source", "modality", "snippet"} <= set(rows.columns)
+    widget._js2py_pointsCallback = {
+        "event_type": "plotly_deselect",
+        "points": {"trace_indexes": [], "point_indexes": [], "xs": [], "ys": []}}
+    assert len(selection) == 0
