@@ -26,6 +26,8 @@ if TYPE_CHECKING:  # pragma: no cover
 DERIVED_DIR = "derived"
 PROJECTION_METHODS = ("umap", "pca")
 CLUSTER_METHODS = ("kmeans", "hdbscan")
+#: Above this many rows, HDBSCAN (``space="auto"``) runs on the 2-D map, not the vectors.
+HDBSCAN_VECTORS_MAX = 20_000
 
 
 # ---------------------------------------------------------------------------------------------
@@ -244,6 +246,7 @@ def cluster(
     min_cluster_size: int = 5,
     n_keywords: int = 3,
     seed: int = 0,
+    space: str = "auto",
 ) -> ClusterResult:
     """Cluster rows (cosine: vectors are L2-normalised first) and name each cluster.
 
@@ -251,7 +254,14 @@ def cluster(
     ``"hdbscan"`` (``min_cluster_size``; label ``-1`` is noise). Cluster names are
     the top c-TF-IDF keywords of the members' snippets (transcripts, OCR text,
     image labels, page text); pass ``texts`` to label plain vectors.
+
+    ``space`` is where HDBSCAN runs: ``"vectors"``, or ``"map"`` — the 2-D
+    :func:`project` coordinates (cached for a collection), as BERTopic does; its
+    density estimate is quadratic in high dimensions, so ``"auto"`` takes the map
+    above ``HDBSCAN_VECTORS_MAX`` rows. k-means always runs on the vectors.
     """
+    if space not in ("auto", "vectors", "map"):
+        raise ValueError(f"space must be 'auto', 'vectors' or 'map', got {space!r}")
     if method not in CLUSTER_METHODS:
         raise ValueError(f"method must be one of {CLUSTER_METHODS}, got {method!r}")
     vectors = _normalize(_vectors_of(collection_or_vectors))
@@ -270,6 +280,8 @@ def cluster(
         from sklearn.cluster import HDBSCAN
 
         size = max(2, min(int(min_cluster_size), n))
+        if space == "map" or (space == "auto" and n > HDBSCAN_VECTORS_MAX):
+            vectors = project(collection_or_vectors, "umap", seed=seed)
         labels = HDBSCAN(min_cluster_size=size, copy=True).fit_predict(vectors)
     labels = np.asarray(labels, dtype=np.int64)
     keywords = cluster_keywords(texts or [""] * n, labels, top=max(n_keywords, 10))

@@ -137,6 +137,20 @@ def test_hdbscan_on_blobs_with_noise():
         assert res.names[-1] == "noise"
 
 
+def test_hdbscan_on_the_map_for_large_sets(monkeypatch):
+    """Above HDBSCAN_VECTORS_MAX rows HDBSCAN runs on the 2-D UMAP map; blobs stay whole."""
+    vecs, truth, texts = _blobs()
+    monkeypatch.setattr(analysis, "HDBSCAN_VECTORS_MAX", 50)
+    res = analysis.cluster(vecs, method="hdbscan", min_cluster_size=10, texts=texts)
+    assert res.n_clusters == 3
+    for c in range(3):
+        members = res.labels[truth == c]
+        kept = members[members >= 0]
+        assert len(set(kept.tolist())) == 1 and len(kept) >= 0.9 * len(members)
+    with pytest.raises(ValueError, match="space"):
+        analysis.cluster(vecs, method="hdbscan", space="pixels")
+
+
 def test_cluster_labels_come_from_member_snippets(sample_collection_dir):
     from nova_toolkit.collection import Collection
 
