@@ -65,13 +65,58 @@ def _knn():
 # 1. projection
 # ---------------------------------------------------------------------------------------------
 
+def _derived_path(collection: Collection, kind: str, params: dict, suffix: str):
+    """A derived file of ``collection``, keyed by store version, row count and params."""
+    blob = json.dumps({"version": collection.store.version, "n": len(collection),
+                       "dimension": collection.settings.dimension, **params}, sort_keys=True)
+    digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
+    return collection.path / DERIVED_DIR / f"{kind}-{digest}{suffix}"
+
+
 def projection_cache_path(collection: Collection, method: str, params: dict):
     """Where :func:`project` caches its result: keyed by store version, row count and params."""
-    blob = json.dumps({"version": collection.store.version, "n": len(collection),
-                       "dimension": collection.settings.dimension, "method": method,
-                       **params}, sort_keys=True)
-    digest = hashlib.sha256(blob.encode()).hexdigest()[:16]
-    return collection.path / DERIVED_DIR / f"projection-{method}-{digest}.npy"
+    return _derived_path(collection, f"projection-{method}", {"method": method, **params},
+                         ".npy")
+
+
+def neighbours(
+    collection: Collection | np.ndarray,
+    k: int = 15,
+    *,
+    cache: bool = True,
+    **knn_options: Any,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``k`` nearest other rows (cosine): ``(ids, distances)``, both ``(n, k)``.
+
+    One FAISS kNN graph (:func:`nova_toolkit.vectors.knn.knn_graph`) serves the map,
+    near-duplicates and outliers: for a collection it is cached in ``derived/`` until the
+    store's version changes, and a cached graph with more neighbours is sliced, never
+    recomputed. ``knn_options`` go to ``knn_graph`` (and into the cache key).
+    """
+    k = int(k)
+    path = None
+    if _is_collection(collection):
+        collection.store.refresh()
+        if cache:
+            path = _derived_path(collection, "knn", {"knn_options": knn_options}, ".npz")
+            if path.is_file():
+                with np.load(path) as z:
+                    if z["ids"].shape[1] >= k and len(z["ids"]) == len(collection):
+                        return z["ids"][:, :k].copy(), z["dist"][:, :k].copy()
+    vectors = _vectors_of(collection)
+    k_eff = max(0, min(k, len(vectors) - 1))
+    ids, dist = _knn().knn_graph(vectors, k_eff, metric="cosine", **knn_options)
+    if path is not None:
+        from nova_toolkit.store import atomic_write_bytes
+
+        path.parent.mkdir(parents=True, exist_ok=True)
+        buf = io.BytesIO()
+        np.savez(buf, ids=ids, dist=dist)
+        atomic_write_bytes(path, buf.getvalue())
+        for old in path.parent.glob("knn-*.npz"):  # graphs of older versions are dead weight
+            if old != path:
+                old.unlink(missing_ok=True)
+    return ids, dist
 
 
 def project(
@@ -114,7 +159,10 @@ def project(
                 if coords.shape == (len(collection), 2):
                     return coords
     vectors = _vectors_of(collection)
-    coords = _pca(vectors) if method == "pca" else _umap(vectors, **params)
+    if method == "pca":
+        coords = _pca(vectors)
+    else:
+        coords = _umap(vectors, **params, graph_of=collection if cache else vectors)
     coords = np.ascontiguousarray(coords, dtype=np.float32)
     if path is not None:
         _save_npy(path, coords)
@@ -145,12 +193,15 @@ def _pca(vectors: np.ndarray) -> np.ndarray:
     return coords * signs
 
 
-def precomputed_knn(vectors: np.ndarray, n_neighbors: int, **knn_options: Any
+def precomputed_knn(vectors: Collection | np.ndarray, n_neighbors: int, **knn_options: Any
                     ) -> tuple[np.ndarray, np.ndarray]:
-    """umap-learn's ``precomputed_knn`` from FAISS: each row's own index first (distance 0)."""
-    n = vectors.shape[0]
+    """umap-learn's ``precomputed_knn`` from FAISS: each row's own index first (distance 0).
+
+    For a collection the graph comes from (and goes to) the :func:`neighbours` cache.
+    """
+    n = len(vectors)
     k = min(n_neighbors, n) - 1
-    ids, dists = _knn().knn_graph(vectors, k, metric="cosine", **knn_options)
+    ids, dists = neighbours(vectors, k, **knn_options)
     ids = np.asarray(ids, dtype=np.int64)
     dists = np.asarray(dists, dtype=np.float32)
     self_col = np.arange(n, dtype=np.int64)[:, None]
@@ -164,7 +215,8 @@ def precomputed_knn(vectors: np.ndarray, n_neighbors: int, **knn_options: Any
 
 
 def _umap(vectors: np.ndarray, *, n_neighbors: int, min_dist: float, seed: int | None,
-          knn_options: dict | None = None, use_faiss: bool = True) -> np.ndarray:
+          knn_options: dict | None = None, use_faiss: bool = True,
+          graph_of: Any = None) -> np.ndarray:
     n = vectors.shape[0]
     if n < 4:  # UMAP needs a few points; PCA says the same thing for tiny sets
         return _pca(vectors)
@@ -176,7 +228,8 @@ def _umap(vectors: np.ndarray, *, n_neighbors: int, min_dist: float, seed: int |
     k = max(2, min(int(n_neighbors), n - 1))
     kwargs: dict[str, Any] = {}
     if use_faiss:
-        ids, dists = precomputed_knn(vectors, k, **(knn_options or {}))
+        ids, dists = precomputed_knn(vectors if graph_of is None else graph_of, k,
+                                     **(knn_options or {}))
         kwargs["precomputed_knn"] = (ids, dists, None)
     reducer = umap.UMAP(n_neighbors=k, min_dist=min_dist, metric="cosine", random_state=seed,
                         n_components=2, init="spectral" if n > k + 2 else "random",
@@ -344,13 +397,13 @@ def near_duplicates(collection: Collection, *, threshold: float = 0.05, k: int =
     """
     import pandas as pd
 
-    vectors = _vectors_of(collection)
+    collection.store.refresh()
     df = collection.to_pandas()
     cols = ["key_a", "key_b", "source_a", "source_b", "modality_a", "modality_b", "distance"]
     if len(df) < 2:
         return pd.DataFrame(columns=cols)
-    pairs, dists = _knn().near_duplicate_pairs(vectors, float(threshold), metric="cosine",
-                                               k=min(int(k), len(df) - 1))
+    ids, dist = neighbours(collection, min(int(k), len(df) - 1))
+    pairs, dists = _knn().pairs_within(ids, dist, float(threshold))
     pairs = np.asarray(pairs, dtype=np.int64).reshape(-1, 2)
     dists = np.asarray(dists, dtype=np.float32).reshape(-1)
     a, b = pairs[:, 0], pairs[:, 1]
@@ -370,11 +423,10 @@ def outliers(collection: Collection, *, k: int = 10, top: int = 20) -> pd.DataFr
 
     Columns: the row's key, source, modality, offsets, snippet and ``score``.
     """
-    vectors = _vectors_of(collection)
     df = collection.to_pandas()
     if len(df) < 2:
         return df.loc[:, list(_ROW_COLS)].assign(score=np.zeros(len(df), np.float32))
-    ids, dists = _knn().knn_graph(vectors, min(int(k), len(df) - 1), metric="cosine")
+    ids, dists = neighbours(collection, min(int(k), len(df) - 1))
     dists = np.asarray(dists, dtype=np.float64)
     valid = np.asarray(ids) >= 0
     score = np.where(valid, dists, 0).sum(axis=1) / np.maximum(valid.sum(axis=1), 1)
@@ -454,5 +506,6 @@ def dimension_study(
 
 __all__ = [
     "ClusterResult", "DimensionStudy", "clean_snippet", "cluster", "cluster_keywords",
-    "dimension_study", "near_duplicates", "outliers", "precomputed_knn", "project",
+    "dimension_study", "near_duplicates", "neighbours", "outliers", "precomputed_knn",
+    "project",
 ]

@@ -72,6 +72,38 @@ def test_project_umap_uses_faiss_knn(sample_collection, monkeypatch):
     assert seen == [] and own.shape == (len(sample_collection), 2)
 
 
+def test_one_cached_knn_graph_serves_map_duplicates_and_outliers(sample_collection_dir,
+                                                                  tmp_path, monkeypatch):
+    import shutil
+
+    from nova_toolkit.collection import Collection
+    from nova_toolkit.vectors import knn
+
+    shutil.copytree(sample_collection_dir, tmp_path / "c")
+    coll = Collection.open(tmp_path / "c")
+    seen = []
+    real = knn.knn_graph
+    monkeypatch.setattr(knn, "knn_graph", lambda v, k, **kw: seen.append(k) or real(v, k, **kw))
+    ids, dist = analysis.neighbours(coll, 12)
+    assert ids.shape == (len(coll), 12) and seen == [12]
+    analysis.project(coll, "umap", n_neighbors=10)  # 9 neighbours: sliced from the cache
+    analysis.near_duplicates(coll, k=10)
+    analysis.outliers(coll, k=5)
+    assert seen == [12]
+    small_ids, small_dist = analysis.neighbours(coll, 5)
+    np.testing.assert_array_equal(small_ids, ids[:, :5])
+    # brute force agrees with the cached graph (cosine distance, nearest first)
+    v = coll.vectors().astype(np.float64)
+    v /= np.linalg.norm(v, axis=1, keepdims=True)
+    d = 1 - v @ v.T
+    np.fill_diagonal(d, np.inf)
+    np.testing.assert_allclose(dist, np.sort(d, axis=1)[:, :12], atol=1e-4)
+    # more neighbours than cached: one new graph, which replaces the old file
+    analysis.neighbours(coll, 20)
+    assert seen == [12, 20]
+    assert len(list((coll.path / "derived").glob("knn-*.npz"))) == 1
+
+
 def test_precomputed_knn_puts_self_first():
     vecs, _, _ = _blobs()
     ids, dists = analysis.precomputed_knn(vecs, 6)

@@ -25,12 +25,22 @@ EXACT_MAX = 20_000
 INDEX_KINDS = (None, "auto", "flat", "join", "hnsw", "ivfpq")
 
 
+def _unit_rows(x: np.ndarray, batch: int) -> bool:
+    for s in range(0, len(x), batch):
+        norms = np.linalg.norm(x[s : s + batch], axis=1)
+        if not np.allclose(norms, 1.0, atol=1e-5):
+            return False
+    return True
+
+
 def _search_form(vectors: np.ndarray, metric: str, batch: int) -> np.ndarray:
     x = np.asarray(vectors)
     if x.ndim != 2:
         raise ValueError(f"vectors must be 2-D, got shape {x.shape}")
     if metric == "euclidean":
         return np.ascontiguousarray(x, dtype=np.float32)
+    if x.dtype == np.float32 and x.flags.c_contiguous and _unit_rows(x, batch):
+        return x  # already the search form: no second copy of a large set
     out = np.empty(x.shape, dtype=np.float32)
     for s in range(0, len(x), batch):
         blk = np.array(x[s : s + batch], dtype=np.float32, copy=True)
@@ -152,6 +162,12 @@ def near_duplicate_pairs(
     row with more than ``k`` near-duplicates may miss some; raise ``k`` for dense clusters.
     """
     ids, dist = knn_graph(vectors, k, metric=metric, **knn_kwargs)
+    return pairs_within(ids, dist, threshold)
+
+
+def pairs_within(ids: np.ndarray, dist: np.ndarray, threshold: float
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs ``(i, j)``, ``i < j``, of a kNN graph at distance ≤ ``threshold`` (see above)."""
     n = len(ids)
     rows = np.repeat(np.arange(n, dtype=np.int64), ids.shape[1])
     cols = ids.ravel()
