@@ -348,6 +348,12 @@ class VectorIndex:
                     rows, scores = rows[0], scores[0]
                     ok = rows >= 0
                     return rows[ok], self._to_distance(scores[ok])
+                if self.choice.kind == "hnsw" and k <= 10:
+                    # HNSW,Flat scores are exact: no re-ranking needed at the tuned width
+                    scores, rows = ann.search(self.faiss, self.choice, q, min(k, n))
+                    rows, scores = rows[0], scores[0]
+                    if (rows >= 0).all():
+                        return rows, self._to_distance(scores)
                 return self._approx(q, vector, k, None, live)
             if self._alive_bits is None:
                 self._alive_bits = self.alive[:n].copy()
