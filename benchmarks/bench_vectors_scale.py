@@ -45,6 +45,15 @@ def make_data(n: int, seed: int, w: np.ndarray | None = None, block: int = 65536
 
 
 def peak_mib() -> float:
+    """This process's peak RSS (VmHWM: reset at exec, unlike ru_maxrss, which a child
+    started by subprocess inherits from its parent)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 

@@ -135,8 +135,10 @@ def tune_nprobe(x: np.ndarray, lists: JoinLists, k: int, metric: str, *,
             found += int((d <= kth[idx]).sum())
         valid = int(np.isfinite(truth_dist).sum())
         best = found / max(1, valid)
-        if best >= target_recall or nprobe >= lists.neighbours.shape[1]:
+        if best >= target_recall:
             return nprobe, best
+        if nprobe >= lists.neighbours.shape[1]:
+            break  # every list probed that can be: the target is out of reach
     return None, best
 
 
