@@ -25,8 +25,13 @@ from pathlib import Path
 from nova_toolkit import Collection
 from nova_toolkit.viz import show_hits
 
+# The one setting: "local" runs offline; "nova" embeds with Amazon Nova on Bedrock
+# (AWS credentials, or AWS_ENDPOINT_URL pointing at `nova-toolkit serve`).
+BACKEND = os.environ.get("NOVA_TOOLKIT_BACKEND", "local")
+
 DATA = Path(os.environ.get("NOVA_TOOLKIT_SAMPLE", "../data/sample"))
-COLLECTION = Path(os.environ.get("NOVA_TOOLKIT_COLLECTION", "../build/sample-collection"))
+COLLECTION = Path(os.environ.get("NOVA_TOOLKIT_COLLECTION",
+                                 f"../build/sample-collection-{BACKEND}".replace("-local", "")))
 
 # %% [markdown]
 # ## Embed
@@ -34,7 +39,7 @@ COLLECTION = Path(os.environ.get("NOVA_TOOLKIT_COLLECTION", "../build/sample-col
 # embed what changed — unchanged files come from the embedding cache.
 
 # %%
-coll = Collection.open(COLLECTION, backend="local")
+coll = Collection.open(COLLECTION, backend=BACKEND)
 report = coll.add(DATA)
 print(report.summary())
 

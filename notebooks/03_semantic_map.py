@@ -26,7 +26,10 @@ from nova_toolkit.viz import export_html, interactive_map, semantic_map
 
 COLLECTION = Path(os.environ.get("NOVA_TOOLKIT_COLLECTION", "../build/sample-collection"))
 OUT = Path(os.environ.get("NOVA_TOOLKIT_OUT", "../build"))
-coll = Collection.open(COLLECTION, create=False)
+DATA = Path(os.environ.get("NOVA_TOOLKIT_SAMPLE", "../data/sample"))
+# open the collection, or build it: files already embedded come from the cache
+coll = Collection.open(COLLECTION, backend="local")
+coll.add(DATA, progress=False)
 len(coll)
 
 # %%

@@ -24,7 +24,10 @@ from nova_toolkit.analysis import cluster, near_duplicates, outliers, project
 from nova_toolkit.viz import semantic_map
 
 COLLECTION = Path(os.environ.get("NOVA_TOOLKIT_COLLECTION", "../build/sample-collection"))
-coll = Collection.open(COLLECTION, create=False)
+DATA = Path(os.environ.get("NOVA_TOOLKIT_SAMPLE", "../data/sample"))
+# open the collection, or build it: files already embedded come from the cache
+coll = Collection.open(COLLECTION, backend="local")
+coll.add(DATA, progress=False)
 
 # %%
 km = cluster(coll, method="kmeans", n_clusters=6)

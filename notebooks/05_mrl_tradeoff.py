@@ -25,7 +25,10 @@ from nova_toolkit import Collection
 from nova_toolkit.analysis import dimension_study
 
 COLLECTION = Path(os.environ.get("NOVA_TOOLKIT_COLLECTION", "../build/sample-collection"))
-coll = Collection.open(COLLECTION, create=False)
+DATA = Path(os.environ.get("NOVA_TOOLKIT_SAMPLE", "../data/sample"))
+# open the collection, or build it: files already embedded come from the cache
+coll = Collection.open(COLLECTION, backend="local")
+coll.add(DATA, progress=False)
 coll.settings.dimension
 
 # %%

@@ -28,7 +28,10 @@ from nova_toolkit.twin import Twin, TwinConfig
 from nova_toolkit.vectors.sync import pull, push
 
 COLLECTION = Path(os.environ.get("NOVA_TOOLKIT_COLLECTION", "../build/sample-collection"))
-coll = Collection.open(COLLECTION, create=False)
+DATA = Path(os.environ.get("NOVA_TOOLKIT_SAMPLE", "../data/sample"))
+# open the collection, or build it: files already embedded come from the cache
+coll = Collection.open(COLLECTION, backend="local")
+coll.add(DATA, progress=False)
 work = Path(tempfile.mkdtemp())
 
 # %%
