@@ -2,9 +2,9 @@
 
 ``knn_graph(vectors, k)`` returns, for every row, its ``k`` nearest other rows and their
 distances (cosine as ``1 - cos``, euclidean as plain, unsquared L2). Exact (flat FAISS,
-batched) up to ``EXACT_MAX`` vectors. Above, a *cluster join* (:mod:`.knn_join`: k-means
-lists, one GEMM per list) when a measured sample shows it reaches the recall target while
-scanning a small share of the rows — the usual case for embeddings, which form clusters;
+batched) up to ``EXACT_MAX`` vectors. Above, an *IVF join* (:mod:`.knn_join`: k-means
+lists, every row probing its nearest lists, one GEMM per list) when a measured sample shows
+it reaches the recall target while scanning a modest share of the rows;
 otherwise the index picked by :func:`nova_toolkit.vectors.ann.choose_index` under the
 memory budget (HNSW, or IVF-PQ with exact re-ranking), tuned to the same target. Memory is
 bounded: the vectors, the index or one candidate block, and the (n, k) output — never an
@@ -86,7 +86,7 @@ def knn_graph(
     Returns ``(ids, distances)``: (n, k) int64 and (n, k) float32, nearest first. Rows
     with fewer than ``k`` other vectors (n ≤ k) are padded with id -1, distance inf.
     ``index`` forces ``"flat"``, ``"join"``, ``"hnsw"`` or ``"ivfpq"`` (default: flat up to
-    ``EXACT_MAX`` rows, then the cluster join if it reaches ``target_recall`` on a sample,
+    ``EXACT_MAX`` rows, then the IVF join if it reaches ``target_recall`` on a sample,
     else an index chosen by size and ``memory_budget`` in bytes, which includes the
     search-form copy of the vectors and the output). With ``return_choice=True`` a third
     item, the :class:`ann.IndexChoice` used (with its measured recall), is returned.
@@ -112,14 +112,14 @@ def knn_graph(
     if want_join:
         lists = knn_join.build_lists(x, metric)
         max_share = 1.0 if index == "join" else knn_join.MAX_SCAN_SHARE
-        nprobe, recall = knn_join.tune_nprobe(x, lists, k, metric, target_recall=target_recall,
-                                              max_scan_share=max_share)
+        nprobe, recall, share = knn_join.tune_nprobe(
+            x, lists, k, metric, target_recall=target_recall, max_scan_share=max_share)
         if nprobe is not None:
             knn_join.join_graph(x, lists, k, nprobe, metric, out_ids, out_dist)
             choice = ann.IndexChoice(
                 f"IVF{lists.nlist},join", "join", metric, n, dim, 0, nlist=lists.nlist,
                 search_params={"nprobe": nprobe}, recall=recall,
-                reason=f"cluster join scanning {lists.scan_share(nprobe):.1%} of the rows")
+                reason=f"IVF join scanning {share:.1%} of the rows")
             return (out_ids, out_dist, choice) if return_choice else (out_ids, out_dist)
         del lists  # no cluster structure to exploit: an index instead
     choice = _choice(n, dim, k, metric, batch_size, index, memory_budget)

@@ -1,15 +1,19 @@
-"""An all-pairs kNN graph by *cluster join*: k-means lists, each list searched with one GEMM.
+"""An all-pairs kNN graph by *IVF join*: k-means lists, each list searched with one GEMM.
 
-Every row's neighbours are searched among the members of the ``nprobe`` lists whose
-centroids are nearest to its own list's centroid, with ``faiss.knn`` (BLAS matrix product
-and a heap per row). Rows of one list share one candidate block, so the work is a few
-hundred dense products instead of ``n`` scattered probes — several times faster than IVF
-search or an HNSW build when the data form clusters, as embeddings of media do.
+The rows are split into k-means lists. Every row probes the ``nprobe`` lists whose
+centroids are nearest to it (as an IVF query would); then, list by list, all the rows
+probing a list are compared with its members in one BLAS product (``faiss.knn``) and each
+row keeps a running top-k. The work is the same number of distances as ``n`` IVF queries,
+but done as a few thousand dense products instead of ``n × nprobe`` scattered scans —
+several times faster than IVF search or an HNSW build on a couple of cores.
 
-``nprobe`` is not guessed: :func:`tune_nprobe` measures recall against exact neighbours
-of a random sample of rows and takes the smallest value that reaches the target. Data
-with no cluster structure (isotropic noise) need a large share of the lists; then
-:func:`tune_nprobe` says so (``None``) and the caller takes another index.
+``nprobe`` is not guessed: :func:`tune_nprobe` finds the exact neighbours of a random
+sample of rows and reads off, from the rank of each neighbour's list among the row's
+centroids, the smallest ``nprobe`` whose recall reaches the target — no trial searches.
+When that would scan more than ``max_scan_share`` of the rows (data with no structure a
+list can exploit), it says so (``None``) and the caller takes another index.
+Memory: the lists (one int per row), the probe table of one block of rows (bounded by
+``BLOCK_PROBES`` entries), one candidate product, and the caller's (n, k) output.
 """
 
 from __future__ import annotations
@@ -21,9 +25,12 @@ import numpy as np
 
 #: Target members per list: big enough for an efficient GEMM, small enough to stay local.
 LIST_SIZE = 512
-#: Above this share of the rows scanned per list, the join is no cheaper than an exact graph.
+#: Above this share of the rows scanned per row, the join is no cheaper than an index.
 MAX_SCAN_SHARE = 0.2
-_PROBE_GRID = (2, 4, 6, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256)
+#: Rows x nprobe entries of the probe table held at once (int64 ids and their rows).
+BLOCK_PROBES = 1 << 23
+#: Query rows per product against one list (bounds the gathered block to ~50 MB at 384-d).
+_QUERY_CHUNK = 32768
 
 
 @dataclass
@@ -33,27 +40,28 @@ class JoinLists:
     centroids: np.ndarray  # (nlist, d) float32
     order: np.ndarray  # (n,) int64 row ids grouped by list
     bounds: np.ndarray  # (nlist + 1,) start of each list in ``order``
-    neighbours: np.ndarray  # (nlist, max probe) lists by centroid similarity, own list first
+    row_list: np.ndarray  # (n,) int32 each row's own list
 
     @property
     def nlist(self) -> int:
         return len(self.centroids)
 
+    @property
+    def sizes(self) -> np.ndarray:
+        return np.diff(self.bounds)
+
     def members(self, lst: int) -> np.ndarray:
         return self.order[self.bounds[lst] : self.bounds[lst + 1]]
-
-    def candidates(self, lst: int, nprobe: int) -> np.ndarray:
-        return np.concatenate([self.members(c) for c in self.neighbours[lst, :nprobe]])
-
-    def scan_share(self, nprobe: int) -> float:
-        """Mean share of all rows a row is compared with at ``nprobe``."""
-        sizes = np.diff(self.bounds)
-        scanned = sizes[self.neighbours[:, :nprobe]].sum(axis=1)
-        return float((sizes * scanned).sum() / max(1, len(self.order)) ** 2)
 
 
 def _faiss_metric(metric: str) -> int:
     return faiss.METRIC_INNER_PRODUCT if metric == "cosine" else faiss.METRIC_L2
+
+
+def _probes(x: np.ndarray, lists: JoinLists, nprobe: int, metric: str) -> np.ndarray:
+    """Each row's ``nprobe`` nearest centroids, nearest first: (m, nprobe) int64."""
+    _, pr = faiss.knn(x, lists.centroids, nprobe, _faiss_metric(metric))
+    return pr
 
 
 def build_lists(x: np.ndarray, metric: str, *, seed: int = 0,
@@ -64,90 +72,111 @@ def build_lists(x: np.ndarray, metric: str, *, seed: int = 0,
     km = faiss.Kmeans(d, nlist, niter=12, seed=seed, spherical=metric == "cosine",
                       max_points_per_centroid=64, min_points_per_centroid=1)
     km.train(x)
-    _, assign = km.index.search(x, 1)
-    assign = assign.ravel()
-    order = np.argsort(assign, kind="stable").astype(np.int64)
-    bounds = np.searchsorted(assign[order], np.arange(nlist + 1)).astype(np.int64)
-    width = min(nlist, _PROBE_GRID[-1])
     cent = np.ascontiguousarray(km.centroids, dtype=np.float32)
-    _, neigh = faiss.knn(cent, cent, width, _faiss_metric("cosine" if metric == "cosine"
-                                                                    else "euclidean"))
-    # own list first, whatever ties the centroid search broke
-    own = np.arange(nlist)[:, None]
-    neigh = np.where(neigh < 0, own, neigh)
-    rest = np.where(neigh == own, -1, neigh)
-    neigh = np.concatenate([own, rest], axis=1)
-    neigh = np.stack([r[r >= 0][:width] if (r >= 0).sum() >= width else
-                      np.pad(r[r >= 0], (0, width - (r >= 0).sum()), mode="edge")
-                      for r in neigh])
-    return JoinLists(cent, order, bounds, neigh.astype(np.int64))
+    lists = JoinLists(cent, np.empty(0, np.int64), np.zeros(nlist + 1, np.int64),
+                      np.empty(0, np.int32))
+    row_list = np.empty(n, np.int32)
+    step = max(1, BLOCK_PROBES // 16)
+    for s in range(0, n, step):  # nearest centroid by the same ranking the probes use
+        row_list[s : s + step] = _probes(x[s : s + step], lists, 1, metric)[:, 0]
+    order = np.argsort(row_list, kind="stable").astype(np.int64)
+    bounds = np.searchsorted(row_list[order], np.arange(nlist + 1)).astype(np.int64)
+    return JoinLists(cent, order, bounds, row_list)
 
 
-def _search_block(x: np.ndarray, rows: np.ndarray, cand: np.ndarray, k: int, metric: str
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """Exact top-k of ``rows`` among ``cand`` (self excluded): ids and plain distances."""
-    kk = min(k + 1, len(cand))
-    scores, local = faiss.knn(x[rows], x[cand], kk, _faiss_metric(metric))
-    ids = np.where(local >= 0, cand[np.maximum(local, 0)], -1)
-    keep = (ids != rows[:, None]) & (ids >= 0)
-    pick = np.argsort(~keep, axis=1, kind="stable")[:, :k]
-    ids = np.take_along_axis(ids, pick, 1)
-    scores = np.take_along_axis(scores, pick, 1)
-    valid = np.take_along_axis(keep, pick, 1)
-    dist = 1.0 - scores if metric == "cosine" else np.sqrt(np.maximum(scores, 0.0))
-    out_ids = np.full((len(rows), k), -1, np.int64)
-    out_dist = np.full((len(rows), k), np.inf, np.float32)
-    out_ids[:, : ids.shape[1]] = np.where(valid, ids, -1)
-    out_dist[:, : ids.shape[1]] = np.where(valid, dist, np.inf)
-    return out_ids, out_dist
+def _to_distance(scores: np.ndarray, metric: str) -> np.ndarray:
+    return 1.0 - scores if metric == "cosine" else np.sqrt(np.maximum(scores, 0.0))
 
 
 def tune_nprobe(x: np.ndarray, lists: JoinLists, k: int, metric: str, *,
                 target_recall: float = 0.95, sample: int = 1000, seed: int = 0,
-                max_scan_share: float = MAX_SCAN_SHARE) -> tuple[int | None, float]:
+                max_scan_share: float = MAX_SCAN_SHARE) -> tuple[int | None, float, float]:
     """Smallest ``nprobe`` whose recall@k on a random sample of rows reaches the target.
 
-    Recall counts a found neighbour as right when it is no farther than the exact k-th
-    neighbour (ties between equal vectors are not misses). Returns ``(None, best recall)``
-    when reaching the target would scan more than ``max_scan_share`` of the rows.
+    The join finds a neighbour exactly when the neighbour's list is among the row's
+    ``nprobe`` nearest centroids, so recall at every ``nprobe`` follows from the exact
+    neighbours of the sample and the rank of their lists — one exact search, no trials.
+    A neighbour counts when it is no farther than the exact k-th (ties between equal
+    vectors are not misses). Returns ``(nprobe, recall, scan share)``, with ``nprobe``
+    ``None`` when reaching the target would scan more than ``max_scan_share`` of the rows.
     """
     n = len(x)
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=min(sample, n), replace=False)).astype(np.int64)
-    truth_ids, truth_dist = _search_block(x, rows, np.arange(n, dtype=np.int64), k, metric)
-    kth = truth_dist[:, -1:] + 1e-6
-    row_list = np.empty(n, np.int64)
-    for lst in range(lists.nlist):
-        row_list[lists.members(lst)] = lst
-    by_list: dict[int, np.ndarray] = {}
-    for r in rows:
-        by_list.setdefault(int(row_list[r]), []).append(r)  # type: ignore[union-attr]
-    best = 0.0
-    for nprobe in _PROBE_GRID:
-        nprobe = min(nprobe, lists.neighbours.shape[1])
-        if lists.scan_share(nprobe) > max_scan_share and nprobe > _PROBE_GRID[0]:
-            return None, best
-        found = 0
-        for lst, members in by_list.items():
-            m = np.asarray(members, np.int64)
-            _, d = _search_block(x, m, lists.candidates(lst, nprobe), k, metric)
-            idx = np.searchsorted(rows, m)
-            found += int((d <= kth[idx]).sum())
-        valid = int(np.isfinite(truth_dist).sum())
-        best = found / max(1, valid)
-        if best >= target_recall:
-            return nprobe, best
-        if nprobe >= lists.neighbours.shape[1]:
-            break  # every list probed that can be: the target is out of reach
-    return None, best
+    extra = min(n, k + 1 + 8)  # a few more, so that ties at the k-th distance count
+    scores, ids = faiss.knn(x[rows], x, extra, _faiss_metric(metric))
+    dist = _to_distance(scores, metric)
+    ok = (ids >= 0) & (ids != rows[:, None])
+    kth = np.sort(np.where(ok, dist, np.inf), axis=1)[:, min(k, extra) - 1 : min(k, extra)]
+    ok &= dist <= kth + 1e-6
+    # rank of each list among the row's centroids, nearest first
+    _, cent_order = faiss.knn(x[rows], lists.centroids, lists.nlist, _faiss_metric(metric))
+    rank = np.empty_like(cent_order)
+    np.put_along_axis(rank, cent_order, np.arange(lists.nlist)[None, :], axis=1)
+    nb_list = lists.row_list[np.maximum(ids, 0)]
+    nb_rank = np.where(ok, np.take_along_axis(rank, nb_list, 1), lists.nlist + 1)
+    # a row is served by its k best-ranked neighbours (more only when ties)
+    first_k = np.sort(nb_rank, axis=1)[:, :k]
+    needed = np.sort(first_k[first_k <= lists.nlist])  # rank of the list that brings each
+    if not len(needed):
+        return 1, 1.0, 0.0
+    at = int(np.ceil(target_recall * len(needed))) - 1
+    nprobe = int(min(lists.nlist, needed[min(max(at, 0), len(needed) - 1)] + 1))
+    recall = float((needed < nprobe).sum() / len(needed))
+    sizes = lists.sizes
+    share = float(sizes[cent_order[:, :nprobe]].sum(axis=1).mean() / n)
+    if share > max_scan_share:
+        return None, recall, share
+    return nprobe, recall, share
+
+
+def _merge(best_d: np.ndarray, best_i: np.ndarray, d: np.ndarray, i: np.ndarray, k: int
+           ) -> tuple[np.ndarray, np.ndarray]:
+    cd = np.concatenate([best_d, d], axis=1)
+    ci = np.concatenate([best_i, i], axis=1)
+    if cd.shape[1] > k:
+        pick = np.argpartition(cd, k - 1, axis=1)[:, :k]
+        cd = np.take_along_axis(cd, pick, 1)
+        ci = np.take_along_axis(ci, pick, 1)
+    return cd, ci
 
 
 def join_graph(x: np.ndarray, lists: JoinLists, k: int, nprobe: int, metric: str,
                out_ids: np.ndarray, out_dist: np.ndarray) -> None:
-    """Fill ``out_ids`` / ``out_dist`` ((n, k)) with each row's neighbours in its probed lists."""
-    for lst in range(lists.nlist):
-        rows = lists.members(lst)
-        if len(rows):
-            ids, dist = _search_block(x, rows, lists.candidates(lst, nprobe), k, metric)
-            out_ids[rows] = ids
-            out_dist[rows] = dist
+    """Fill ``out_ids`` / ``out_dist`` ((n, k), nearest first; -1 / inf pad) with each
+    row's ``k`` nearest others among the members of its ``nprobe`` nearest lists."""
+    n = len(x)
+    fm = _faiss_metric(metric)
+    block = max(1, BLOCK_PROBES // max(1, nprobe))
+    for start in range(0, n, block):
+        stop = min(n, start + block)
+        probes = _probes(x[start:stop], lists, nprobe, metric).ravel()
+        keep = probes >= 0
+        q_rows = np.repeat(np.arange(start, stop, dtype=np.int64), nprobe)[keep]
+        probes = probes[keep]
+        by_list = np.argsort(probes, kind="stable")
+        q_rows = q_rows[by_list]
+        bounds = np.searchsorted(probes[by_list], np.arange(lists.nlist + 1))
+        del probes, by_list, keep
+        bd = np.full((stop - start, k), np.inf, np.float32)
+        bi = np.full((stop - start, k), -1, np.int64)
+        for lst in range(lists.nlist):
+            mem = lists.members(lst)
+            if not len(mem) or bounds[lst] == bounds[lst + 1]:
+                continue
+            cand = x[mem]
+            kk = min(k + 1, len(mem))
+            for c0 in range(bounds[lst], bounds[lst + 1], _QUERY_CHUNK):
+                q = q_rows[c0 : min(bounds[lst + 1], c0 + _QUERY_CHUNK)]
+                scores, loc = faiss.knn(x[q], cand, kk, fm)
+                ids = np.where(loc >= 0, mem[np.maximum(loc, 0)], -1)
+                bad = (ids == q[:, None]) | (ids < 0)
+                d = np.where(bad, np.inf, _to_distance(scores, metric)).astype(np.float32)
+                ids = np.where(bad, -1, ids)
+                r = q - start
+                bd[r], bi[r] = _merge(bd[r], bi[r], d, ids, k)
+        order = np.argsort(bd, axis=1, kind="stable")
+        bd = np.take_along_axis(bd, order, 1)
+        bi = np.take_along_axis(bi, order, 1)
+        out_dist[start:stop] = bd
+        out_ids[start:stop] = np.where(np.isfinite(bd), bi, -1)

@@ -158,6 +158,9 @@ def for_model_validation(operation: str, params: dict[str, Any]) -> dict[str, An
     return params
 
 
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
 def vector_from_request(value: Any, dimension: int, metric: str, path: str) -> np.ndarray:
     """Parse a ``{"float32": [...]}`` VectorData into a checked ``(dim,)`` float32 array."""
     if not isinstance(value, dict) or "float32" not in value:
@@ -168,9 +171,19 @@ def vector_from_request(value: Any, dimension: int, metric: str, path: str) -> n
             f"{path}.float32",
             f"Vector dimension {len(floats)} does not match index dimension {dimension}",
         )
-    arr = np.asarray(floats, dtype=np.float32).reshape(1, dimension)
-    with np.errstate(over="ignore"):
-        return check_vectors(arr, dimension, metric, f"{path}.float32")[0]
+    try:
+        arr = np.asarray(floats, dtype=np.float64)
+    except (ValueError, TypeError):
+        raise Invalid(f"{path}.float32", "Vector data must be a list of numbers") from None
+    # one query vector: the checks of check_vectors, without its per-row bookkeeping
+    if arr.shape != (dimension,) or not np.isfinite(arr).all() or np.abs(arr).max() > _F32_MAX:
+        if arr.shape == (dimension,):
+            raise Invalid(f"{path}.float32", "Vector data must not contain NaN or Infinity")
+        return check_vectors(arr.reshape(1, -1), dimension, metric, f"{path}.float32")[0]
+    if metric == "cosine" and not arr.any():
+        raise Invalid(f"{path}.float32",
+                      "All-zero vector is not allowed with the cosine distance metric")
+    return arr.astype(np.float32)
 
 
 def _check_metadata_value(value: Any, path: str) -> None:
