@@ -424,14 +424,19 @@ class VectorIndex:
         return self._brute(vector, rows, k)
 
     def _brute(self, vector: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        q = np.asarray(vector, dtype=np.float32).reshape(-1)
-        sub = self.raw[rows]
+        q = np.ascontiguousarray(vector, dtype=np.float32).reshape(-1)
+        ids = np.ascontiguousarray(rows, dtype=np.int64)
+        # FAISS reads the rows in place: no (m, d) copy of a large matching set
+        out = np.empty(len(ids), np.float32)
+        by_idx = (faiss.fvec_inner_products_by_idx if self.metric == "cosine"
+                  else faiss.fvec_L2sqr_by_idx)
+        by_idx(faiss.swig_ptr(out), faiss.swig_ptr(q), faiss.swig_ptr(self.raw),
+               faiss.swig_ptr(ids), self.dimension, 1, len(ids))
         if self.metric == "cosine":
-            qn = q / max(float(np.linalg.norm(q)), 1e-30)
-            dist = 1.0 - (sub @ qn) * self.inv_norm[rows]
+            qn = max(float(np.linalg.norm(q)), 1e-30)
+            dist = 1.0 - out * (self.inv_norm[rows] / qn)
         else:
-            diff = sub - q
-            dist = np.sqrt(np.einsum("ij,ij->i", diff, diff))
+            dist = np.sqrt(np.maximum(out, 0.0))
         top = np.argpartition(dist, k - 1)[:k] if len(rows) > k else np.arange(len(rows))
         top = top[np.lexsort((rows[top], dist[top]))]
         return rows[top], dist[top].astype(np.float32)
