@@ -21,7 +21,7 @@ NAMES = sorted(p.name for p in NOTEBOOKS.glob("[0-9][0-9]_*.py"))
 def test_notebooks_are_there():
     expected = {"01_quickstart.py", "02_crossmodal_search.py", "03_semantic_map.py",
                 "04_clustering.py", "05_mrl_tradeoff.py", "06_s3vectors_roundtrip.py", "07_workshop.py",
-                "07_workshop_solutions.py"}
+                "07_workshop_solutions.py", "08_nova_boto3.py"}
     assert expected <= set(NAMES)
 
 

@@ -54,6 +54,7 @@ class IndexChoice:
     search_params: dict[str, Any] = field(default_factory=dict)
     rerank: bool = False  # re-rank exactly against the original vectors
     recall: float | None = None  # measured by tune_search
+    recall_k: int = 10  # the k of that recall@k
     reason: str = ""
 
     @property
@@ -62,7 +63,7 @@ class IndexChoice:
 
     def describe(self) -> str:
         params = ", ".join(f"{k}={v}" for k, v in sorted(self.search_params.items()))
-        rec = f", recall@10={self.recall:.3f}" if self.recall is not None else ""
+        rec = f", recall@{self.recall_k}={self.recall:.3f}" if self.recall is not None else ""
         return (
             f"{self.factory_string} ({self.kind}; ~{self.memory_bytes / 2**20:.0f} MiB"
             f"{'; ' + params if params else ''}{rec}) — {self.reason}"
@@ -341,7 +342,7 @@ def tune_search(
         if held_out:
             ids = _drop_self(ids, pick, k)
         rec = recall_at_k(ids, truth)
-        best = replace(cand, recall=rec)
+        best = replace(cand, recall=rec, recall_k=k)
         if rec >= min(1.0, target_recall + (margin if held_out else 0.0)):
             break
     apply_params(index, best)

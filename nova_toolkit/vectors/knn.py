@@ -118,7 +118,7 @@ def knn_graph(
             knn_join.join_graph(x, lists, k, nprobe, metric, out_ids, out_dist)
             choice = ann.IndexChoice(
                 f"IVF{lists.nlist},join", "join", metric, n, dim, 0, nlist=lists.nlist,
-                search_params={"nprobe": nprobe}, recall=recall,
+                search_params={"nprobe": nprobe}, recall=recall, recall_k=k,
                 reason=f"IVF join scanning {share:.1%} of the rows")
             return (out_ids, out_dist, choice) if return_choice else (out_ids, out_dist)
         del lists  # no cluster structure to exploit: an index instead
