@@ -16,6 +16,7 @@ from .ann import IndexChoice, choose_index
 from .client import LocalS3VectorsClient, local_client
 from .errors import client_exceptions
 from .filters import compile_filter
+from .index import CorruptIndexWarning
 from .knn import knn_graph, near_duplicate_pairs
 from .sync import pull, push
 
@@ -30,6 +31,7 @@ __all__ = [
     "AccessDeniedException",
     "ClientError",
     "ConflictException",
+    "CorruptIndexWarning",
     "IndexChoice",
     "LocalS3VectorsClient",
     "NotFoundException",

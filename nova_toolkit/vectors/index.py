@@ -4,6 +4,7 @@ Layout of an index directory::
 
     base-<seq>.parquet   all live vectors as of operation <seq> (key, data, metadata)
     base-<seq>.faiss     the FAISS index built from that base (derived, optional)
+    base-<seq>.sha256    the FAISS file's checksum, verified on load (a mismatch: rebuilt)
     base-<seq>.json      the index choice (factory string, tuned search parameters)
     part-<seq>.parquet   a later PutVectors / import: vectors added or overwritten
     del-<seq>.parquet    a later DeleteVectors: keys removed
@@ -37,8 +38,10 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import hashlib
 import json
 import re
+import warnings
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
@@ -52,7 +55,29 @@ from .columns import MetadataColumns
 from .filters import Mask
 from .storage import atomic_write, read_keys, read_vectors, vectors_table, write_keys, write_parquet
 
-_FILE_RE = re.compile(r"^(base|part|del)-(\d{10})\.(parquet|faiss|json)$")
+_FILE_RE = re.compile(r"^(base|part|del)-(\d{10})\.(parquet|faiss|json|sha256)$")
+
+
+class CorruptIndexWarning(UserWarning):
+    """A persisted FAISS file failed its checks and is rebuilt from the stored vectors."""
+
+
+def _checksum_problem(path: Path, sum_path: Path) -> str | None:
+    """Why ``path`` does not match its recorded checksum, or None when it does."""
+    try:
+        want_hex, want_size = sum_path.read_text().split()
+    except (OSError, ValueError):
+        return f"its checksum file {sum_path.name} is missing or unreadable"
+    size = path.stat().st_size
+    if size != int(want_size):
+        return f"it is {size} bytes, its checksum file says {want_size}"
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 23), b""):
+            h.update(chunk)
+    if h.hexdigest() != want_hex:
+        return "its SHA-256 does not match the checksum written with it"
+    return None
 
 #: Filtered queries brute-force over the matching rows when at most this many match
 #: (or at most ``BRUTE_FRACTION`` of the rows); otherwise FAISS searches with a bitmap.
@@ -233,12 +258,26 @@ class VectorIndex:
         path = self._file("base", seq, "faiss")
         if not path.exists():
             return None
-        try:
-            index = faiss.read_index(str(path))
-        except Exception:  # corrupt or truncated: FAISS is derived, rebuild it
-            return None
+        problem = _checksum_problem(path, self._file("base", seq, "sha256"))
+        index = None
+        if problem is None:
+            try:
+                index = faiss.read_index(str(path))
+            except Exception as exc:  # noqa: BLE001 - any unreadable file is rebuilt
+                problem = f"FAISS cannot read it ({exc})"
         want = faiss.METRIC_INNER_PRODUCT if self.metric == "cosine" else faiss.METRIC_L2
-        if index.ntotal != n or index.d != self.dimension or index.metric_type != want:
+        if index is not None and (
+            index.ntotal != n or index.d != self.dimension or index.metric_type != want
+        ):
+            problem = (f"it holds {index.ntotal} vectors of dimension {index.d}, "
+                       f"the stored vectors are {n} of dimension {self.dimension}")
+        if problem is not None:
+            # FAISS is derived from the Parquet vectors: say so, and rebuild it from them
+            warnings.warn(f"{path}: corrupt FAISS index file, {problem}; rebuilding it from "
+                          f"the stored vectors", CorruptIndexWarning, stacklevel=2)
+            for bad in (path, self._file("base", seq, "sha256")):
+                with contextlib.suppress(OSError):
+                    bad.unlink()  # so that the next flush writes a sound one
             return None
         if isinstance(index, faiss.IndexFlat):
             return index, ann.IndexChoice("Flat", "flat", self.metric, n, self.dimension, 0)
@@ -504,7 +543,11 @@ class VectorIndex:
         if not self.choice.exact:
             info = json.dumps(dataclasses.asdict(self.choice))
             atomic_write(self._file("base", seq, "json"), lambda fh: fh.write(info.encode()))
-        atomic_write(path, lambda fh: fh.write(blob.tobytes()))
+        atomic_write(path, lambda fh: fh.write(memoryview(blob)))
+        # the checksum last: a crash in between leaves a mismatch, so a rebuild, not a
+        # silently wrong index
+        digest = f"{hashlib.sha256(memoryview(blob)).hexdigest()} {len(blob)}\n"
+        atomic_write(self._file("base", seq, "sha256"), lambda fh: fh.write(digest.encode()))
 
     def flush(self) -> None:
         """Compact if any part is pending or the FAISS file is missing; no-op otherwise."""

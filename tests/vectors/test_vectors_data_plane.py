@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 from s3v_helpers import BUCKET, make_index, random_vectors
 
 from nova_toolkit.vectors import LocalS3VectorsClient, local_client
+from nova_toolkit.vectors.index import CorruptIndexWarning
 
 
 def test_put_get_roundtrip(client: LocalS3VectorsClient) -> None:
@@ -171,11 +173,31 @@ def test_corrupt_faiss_file_is_rebuilt(root: Path) -> None:
     (faiss_file,) = index_dir.glob("*.faiss")
     faiss_file.write_bytes(b"this is not a faiss index")
     c2 = local_client(root)
-    assert c2.query_vectors(**ix, topK=5, queryVector=q, returnDistance=True)["vectors"] == expected
-    faiss_file.unlink()
+    with pytest.warns(CorruptIndexWarning, match=rf"{faiss_file.name}.*rebuilding"):
+        got = c2.query_vectors(**ix, topK=5, queryVector=q, returnDistance=True)["vectors"]
+    assert got == expected
+    c2.flush()  # writes a sound file again, with its checksum
+    (faiss_file,) = index_dir.glob("*.faiss")
+    assert (faiss_file.with_suffix(".sha256")).is_file()
+    c2.close()
+    # a file FAISS still reads, with one vector byte flipped: only the checksum sees it
+    blob = bytearray(faiss_file.read_bytes())
+    blob[len(blob) // 2] ^= 0x40
+    faiss_file.write_bytes(bytes(blob))
     c3 = local_client(root)
-    assert c3.query_vectors(**ix, topK=5, queryVector=q, returnDistance=True)["vectors"] == expected
-    c3.flush()
+    with pytest.warns(CorruptIndexWarning, match="SHA-256 does not match"):
+        got = c3.query_vectors(**ix, topK=5, queryVector=q, returnDistance=True)["vectors"]
+    assert got == expected
+    c3.close()
+    # a sound file loads without a warning
+    c4 = local_client(root)
+    c4.flush()
+    c4.close()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", CorruptIndexWarning)
+        c5 = local_client(root)
+        got = c5.query_vectors(**ix, topK=5, queryVector=q, returnDistance=True)["vectors"]
+    assert got == expected
     assert list(index_dir.glob("*.faiss"))
 
 
