@@ -74,6 +74,11 @@ def faiss_metric(metric: str) -> int:
     return faiss.METRIC_INNER_PRODUCT if metric == "cosine" else faiss.METRIC_L2
 
 
+def to_distance(metric: str, scores: np.ndarray) -> np.ndarray:
+    """FAISS-native scores as distances: cosine ``1 - ip``; euclidean plain (unsquared) L2."""
+    return 1.0 - scores if metric == "cosine" else np.sqrt(np.maximum(scores, 0.0))
+
+
 def flat_bytes(n: int, dim: int) -> int:
     return n * dim * 4
 

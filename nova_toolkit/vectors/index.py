@@ -361,9 +361,7 @@ class VectorIndex:
         return sel, bits
 
     def _to_distance(self, scores: np.ndarray) -> np.ndarray:
-        if self.metric == "cosine":
-            return 1.0 - scores
-        return np.sqrt(np.maximum(scores, 0.0))
+        return ann.to_distance(self.metric, scores)
 
     def query(
         self, vector: np.ndarray, k: int, mask_fn: Mask | None = None

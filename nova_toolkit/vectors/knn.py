@@ -140,7 +140,7 @@ def knn_graph(
         scores = np.take_along_axis(scores, order, 1)
         valid = np.take_along_axis(keep, order, 1)
         width = ids.shape[1]
-        dist = 1.0 - scores if metric == "cosine" else np.sqrt(np.maximum(scores, 0.0))
+        dist = ann.to_distance(metric, scores)
         out_ids[start : start + len(q), :width] = np.where(valid, ids, -1)
         out_dist[start : start + len(q), :width] = np.where(valid, dist, np.inf)
     del idx

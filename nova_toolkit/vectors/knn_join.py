@@ -23,6 +23,8 @@ from dataclasses import dataclass
 import faiss
 import numpy as np
 
+from .ann import faiss_metric, to_distance
+
 #: Target members per list: big enough for an efficient GEMM, small enough to stay local.
 LIST_SIZE = 512
 #: Above this share of the rows scanned per row, the join is no cheaper than an index.
@@ -54,13 +56,9 @@ class JoinLists:
         return self.order[self.bounds[lst] : self.bounds[lst + 1]]
 
 
-def _faiss_metric(metric: str) -> int:
-    return faiss.METRIC_INNER_PRODUCT if metric == "cosine" else faiss.METRIC_L2
-
-
-def _probes(x: np.ndarray, lists: JoinLists, nprobe: int, metric: str) -> np.ndarray:
+def _probes(x: np.ndarray, centroids: np.ndarray, nprobe: int, metric: str) -> np.ndarray:
     """Each row's ``nprobe`` nearest centroids, nearest first: (m, nprobe) int64."""
-    _, pr = faiss.knn(x, lists.centroids, nprobe, _faiss_metric(metric))
+    _, pr = faiss.knn(x, centroids, nprobe, faiss_metric(metric))
     return pr
 
 
@@ -73,19 +71,13 @@ def build_lists(x: np.ndarray, metric: str, *, seed: int = 0,
                       max_points_per_centroid=64, min_points_per_centroid=1)
     km.train(x)
     cent = np.ascontiguousarray(km.centroids, dtype=np.float32)
-    lists = JoinLists(cent, np.empty(0, np.int64), np.zeros(nlist + 1, np.int64),
-                      np.empty(0, np.int32))
     row_list = np.empty(n, np.int32)
     step = max(1, BLOCK_PROBES // 16)
     for s in range(0, n, step):  # nearest centroid by the same ranking the probes use
-        row_list[s : s + step] = _probes(x[s : s + step], lists, 1, metric)[:, 0]
+        row_list[s : s + step] = _probes(x[s : s + step], cent, 1, metric)[:, 0]
     order = np.argsort(row_list, kind="stable").astype(np.int64)
     bounds = np.searchsorted(row_list[order], np.arange(nlist + 1)).astype(np.int64)
     return JoinLists(cent, order, bounds, row_list)
-
-
-def _to_distance(scores: np.ndarray, metric: str) -> np.ndarray:
-    return 1.0 - scores if metric == "cosine" else np.sqrt(np.maximum(scores, 0.0))
 
 
 def tune_nprobe(x: np.ndarray, lists: JoinLists, k: int, metric: str, *,
@@ -104,13 +96,13 @@ def tune_nprobe(x: np.ndarray, lists: JoinLists, k: int, metric: str, *,
     rng = np.random.default_rng(seed)
     rows = np.sort(rng.choice(n, size=min(sample, n), replace=False)).astype(np.int64)
     extra = min(n, k + 1 + 8)  # a few more, so that ties at the k-th distance count
-    scores, ids = faiss.knn(x[rows], x, extra, _faiss_metric(metric))
-    dist = _to_distance(scores, metric)
+    scores, ids = faiss.knn(x[rows], x, extra, faiss_metric(metric))
+    dist = to_distance(metric, scores)
     ok = (ids >= 0) & (ids != rows[:, None])
     kth = np.sort(np.where(ok, dist, np.inf), axis=1)[:, min(k, extra) - 1 : min(k, extra)]
     ok &= dist <= kth + 1e-6
     # rank of each list among the row's centroids, nearest first
-    _, cent_order = faiss.knn(x[rows], lists.centroids, lists.nlist, _faiss_metric(metric))
+    _, cent_order = faiss.knn(x[rows], lists.centroids, lists.nlist, faiss_metric(metric))
     rank = np.empty_like(cent_order)
     np.put_along_axis(rank, cent_order, np.arange(lists.nlist)[None, :], axis=1)
     nb_list = lists.row_list[np.maximum(ids, 0)]
@@ -146,11 +138,11 @@ def join_graph(x: np.ndarray, lists: JoinLists, k: int, nprobe: int, metric: str
     """Fill ``out_ids`` / ``out_dist`` ((n, k), nearest first; -1 / inf pad) with each
     row's ``k`` nearest others among the members of its ``nprobe`` nearest lists."""
     n = len(x)
-    fm = _faiss_metric(metric)
+    fm = faiss_metric(metric)
     block = max(1, BLOCK_PROBES // max(1, nprobe))
     for start in range(0, n, block):
         stop = min(n, start + block)
-        probes = _probes(x[start:stop], lists, nprobe, metric).ravel()
+        probes = _probes(x[start:stop], lists.centroids, nprobe, metric).ravel()
         keep = probes >= 0
         q_rows = np.repeat(np.arange(start, stop, dtype=np.int64), nprobe)[keep]
         probes = probes[keep]
@@ -171,7 +163,7 @@ def join_graph(x: np.ndarray, lists: JoinLists, k: int, nprobe: int, metric: str
                 scores, loc = faiss.knn(x[q], cand, kk, fm)
                 ids = np.where(loc >= 0, mem[np.maximum(loc, 0)], -1)
                 bad = (ids == q[:, None]) | (ids < 0)
-                d = np.where(bad, np.inf, _to_distance(scores, metric)).astype(np.float32)
+                d = np.where(bad, np.inf, to_distance(metric, scores)).astype(np.float32)
                 ids = np.where(bad, -1, ids)
                 r = q - start
                 bd[r], bi[r] = _merge(bd[r], bi[r], d, ids, k)
