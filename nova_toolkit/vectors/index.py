@@ -473,7 +473,7 @@ class VectorIndex:
             qn = max(float(np.linalg.norm(q)), 1e-30)
             dist = 1.0 - out * (self.inv_norm[rows] / qn)
         else:
-            dist = np.sqrt(np.maximum(out, 0.0))
+            dist = self._to_distance(out)
         top = np.argpartition(dist, k - 1)[:k] if len(rows) > k else np.arange(len(rows))
         top = top[np.lexsort((rows[top], dist[top]))]
         return rows[top], dist[top].astype(np.float32)
