@@ -2,6 +2,11 @@
 
 Output under ``<s3Uri>/<invocation id>/``: ``segmented-embedding-result.json`` and one
 ``embedding-<type>.jsonl`` per embedding type (see :data:`~.nova_compute.OUTPUT_FILES`).
+GetAsyncInvoke and ListAsyncInvokes report that folder, as Bedrock does:
+``outputDataConfig.s3OutputDataConfig.s3Uri`` is the request's ``s3Uri`` with the invocation
+id appended (``s3://bucket/prefix/<invocation id>``), so code that appends a file name to it
+finds the results. ``TwinConfig(echo_output_uri=True)`` reports the request's URI unchanged
+instead (to test clients against a service that does that).
 """
 
 from __future__ import annotations
@@ -23,6 +28,11 @@ from nova_toolkit.twin.wire import ServiceError
 _ID_CHARS = string.ascii_lowercase + string.digits
 
 
+def output_folder(s3_uri: str, invocation_id: str) -> str:
+    """Where a job's results go: ``<s3Uri>/<invocation id>`` (one slash between them)."""
+    return f"{s3_uri.rstrip('/')}/{invocation_id}"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -30,7 +40,9 @@ def _now() -> dt.datetime:
 class AsyncJobs:
     """The twin's async invocations (in memory, lost when the twin stops)."""
 
-    def __init__(self, model: TwinModel, s3: S3Access, region: str, account: str) -> None:
+    def __init__(self, model: TwinModel, s3: S3Access, region: str, account: str, *,
+                 echo_output_uri: bool = False) -> None:
+        self.echo_output_uri = echo_output_uri
         self.model = model
         self.s3 = s3
         self.region = region
@@ -51,13 +63,17 @@ class AsyncJobs:
             job_id = "".join(secrets.choice(_ID_CHARS) for _ in range(12))
             arn = f"arn:aws:bedrock:{self.region}:{self.account}:async-invoke/{job_id}"
             now = _now()
+            folder = output_folder(s3_uri, job_id)
+            reported = {**output["s3OutputDataConfig"],
+                        "s3Uri": s3_uri if self.echo_output_uri else folder}
             job = {"invocationArn": arn, "modelArn": model_arn, "status": "InProgress",
-                   "submitTime": now, "lastModifiedTime": now, "outputDataConfig": output}
+                   "submitTime": now, "lastModifiedTime": now,
+                   "outputDataConfig": {**output, "s3OutputDataConfig": reported}}
             if token:
                 job["clientRequestToken"] = token
                 self.tokens[token] = arn
             self.jobs[arn] = job
-        self._pool.submit(self._run, arn, job_id, req, s3_uri)
+        self._pool.submit(self._run, arn, folder, req)
         return arn
 
     def _finish(self, arn: str, status: str, message: str | None = None) -> None:
@@ -68,12 +84,11 @@ class AsyncJobs:
             if message:
                 job["failureMessage"] = message[:2048]
 
-    def _run(self, arn: str, job_id: str, req: NovaRequest, s3_uri: str) -> None:
+    def _run(self, arn: str, folder: str, req: NovaRequest) -> None:
         try:
             data = req.data if req.data is not None else (
                 self.s3.read(req.s3_uri) if req.s3_uri else None)
             lines = embed_segmented(self.model, req, data)
-            folder = f"{s3_uri.rstrip('/')}/{job_id}"
             results = []
             for kind, rows in lines.items():
                 uri = f"{folder}/{OUTPUT_FILES[kind]}"

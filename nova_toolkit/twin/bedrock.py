@@ -59,7 +59,8 @@ class BedrockRuntime:
         self.s3 = s3
         self.faults = faults
         self.stats = stats
-        self.jobs = AsyncJobs(model, s3, config.region, ACCOUNT_ID)
+        self.jobs = AsyncJobs(model, s3, config.region, ACCOUNT_ID,
+                              echo_output_uri=config.echo_output_uri)
 
     def handle(self, request: Request) -> Response:
         path, method = request.path, request.method

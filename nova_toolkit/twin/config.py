@@ -9,6 +9,9 @@ from pathlib import Path
 ACCOUNT_ID = "123456789012"
 #: The one Nova model the twin serves.
 NOVA_MODEL_ID = "amazon.nova-2-multimodal-embeddings-v1:0"
+#: Nova's documented limits on the segments of one async (SEGMENTED_EMBEDDING) job.
+MAX_TEXT_SEGMENTS = 1900
+MAX_MEDIA_SEGMENTS = 1434
 
 
 @dataclass
@@ -37,6 +40,12 @@ class TwinConfig:
         Seed of the fault injector's random generator.
     quiet : bool
         No per-request log lines.
+    echo_output_uri : bool
+        GetAsyncInvoke reports the request's ``s3Uri`` unchanged instead of Bedrock's
+        ``<s3Uri>/<invocation id>`` (to test clients against a service that does that).
+    max_text_segments, max_media_segments : int
+        Segments one async job may produce (Nova: 1,900 text, 1,434 audio/video); smaller
+        values let tests reach the limit with small inputs. See :mod:`.segment_limits`.
     """
 
     root: Path | None = None
@@ -50,6 +59,9 @@ class TwinConfig:
     fast_embeddings: bool = False
     seed: int | None = None
     quiet: bool = True
+    echo_output_uri: bool = False
+    max_text_segments: int = MAX_TEXT_SEGMENTS
+    max_media_segments: int = MAX_MEDIA_SEGMENTS
 
     def __post_init__(self) -> None:
         for name in ("throttle_rate", "error_rate", "timeout_rate", "drop_rate"):
@@ -60,5 +72,7 @@ class TwinConfig:
             raise ValueError("the fault rates must not add up to more than 1")
         if self.rps_quota is not None and self.rps_quota <= 0:
             raise ValueError(f"rps_quota must be > 0, got {self.rps_quota}")
+        if self.max_text_segments < 1 or self.max_media_segments < 1:
+            raise ValueError("max_text_segments and max_media_segments must be >= 1")
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must be >= 0, got {self.latency_ms}")

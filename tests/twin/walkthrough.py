@@ -94,9 +94,10 @@ def step_video(path):
         time.sleep(1)
     if job["status"] != "Completed":
         raise SystemExit(f"job {job['status']}: {job.get('failureMessage')}")
-    invocation_id = invocation_arn.split("/")[-1]
-    obj = s3.get_object(Bucket="my-nova-bucket",
-                        Key=f"output/{invocation_id}/embedding-audio-video.jsonl")
+    # as the published walkthrough: the returned s3Uri already includes the invocation id
+    output_s3_uri = job["outputDataConfig"]["s3OutputDataConfig"]["s3Uri"]
+    bucket, _, prefix = output_s3_uri[5:].partition("/")
+    obj = s3.get_object(Bucket=bucket, Key=f"{prefix}/embedding-audio-video.jsonl".lstrip("/"))
     segments = [json.loads(line) for line in obj["Body"].read().decode().splitlines()]
     print(json.dumps({"step": "video", "segments": [
         {"meta": s["segmentMetadata"], "dimension": len(s["embedding"])} for s in segments]}))

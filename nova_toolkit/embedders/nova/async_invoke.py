@@ -11,7 +11,7 @@ from typing import Any
 from nova_toolkit.embedders.base import Embedding, EmbedFailure
 from nova_toolkit.embedders.nova.constants import MODEL_ID, OUTPUT_FILES, RESULT_FILE
 from nova_toolkit.embedders.nova.parse import jsonl_rows
-from nova_toolkit.embedders.nova.transport import with_retries
+from nova_toolkit.embedders.nova.transport import PermanentError, with_retries
 from nova_toolkit.embedders.nova.usage import Usage
 
 
@@ -61,22 +61,33 @@ class AsyncRunner:
                      usage=self.usage)
         return uri
 
-    def run(self, model_input: dict[str, Any], embedding_types: list[str], *,
-            text: str | None = None) -> list[Embedding | EmbedFailure]:
-        """Start one job, wait for it, and return its rows (failed segments as failures)."""
-        output = join_uri(self.staging, "outputs") + "/"
+    def start(self, model_input: dict[str, Any]) -> str:
+        """StartAsyncInvoke with outputs under ``<staging>/outputs/`` → the invocation ARN."""
         token = uuid.uuid4().hex  # idempotent across our own retries of StartAsyncInvoke
         started = with_retries(lambda: self.bedrock.start_async_invoke(
             modelId=MODEL_ID, modelInput=model_input, clientRequestToken=token,
-            outputDataConfig={"s3OutputDataConfig": {"s3Uri": output}}), usage=self.usage)
+            outputDataConfig={"s3OutputDataConfig": {"s3Uri": self.output_uri}}),
+            usage=self.usage)
         self.usage.add(async_jobs=1, calls=1)
-        arn = started["invocationArn"]
-        job = self._wait(arn)
+        return started["invocationArn"]
+
+    @property
+    def output_uri(self) -> str:
+        return join_uri(self.staging, "outputs") + "/"
+
+    def run(self, model_input: dict[str, Any], embedding_types: list[str], *,
+            text: str | None = None) -> list[Embedding | EmbedFailure]:
+        """Start one job, wait for it, and return its rows (failed segments as failures)."""
+        return self.collect(self.start(model_input), embedding_types, text=text)
+
+    def collect(self, arn: str, embedding_types: list[str], *,
+                text: str | None = None) -> list[Embedding | EmbedFailure]:
+        """Wait for a started job and read its rows (a failed job is one failure row)."""
+        job = self.wait(arn)
         if job["status"] != "Completed":
             return [EmbedFailure(0, f"async job {job['status']}: "
                                     f"{job.get('failureMessage', 'no message')}")]
-        folder = join_uri(output, arn.rsplit("/", 1)[-1])
-        summary = json.loads(self._read(join_uri(folder, RESULT_FILE)))
+        folder, summary = self.result_folder(job, arn)
         rows: list[Embedding | EmbedFailure] = []
         for result in summary.get("embeddingResults", []):
             kind = result["embeddingType"]
@@ -90,7 +101,31 @@ class AsyncRunner:
             rows.extend(jsonl_rows(self._read(uri), kind, text=text))
         return rows
 
-    def _wait(self, arn: str) -> dict[str, Any]:
+    def result_folder(self, job: dict[str, Any], arn: str) -> tuple[str, dict[str, Any]]:
+        """The folder holding a completed job's results and its parsed result manifest.
+
+        Bedrock's GetAsyncInvoke reports ``s3Uri`` with the invocation id appended: that
+        folder is tried first. A service that echoes the bare request prefix is handled by
+        then trying ``<prefix>/<invocation id>`` (where Bedrock writes the results).
+        """
+        invocation_id = arn.rsplit("/", 1)[-1]
+        reported = ((job.get("outputDataConfig") or {}).get("s3OutputDataConfig") or {}).get(
+            "s3Uri") or self.output_uri
+        candidates = [reported.rstrip("/")]
+        if candidates[0].rsplit("/", 1)[-1] != invocation_id:
+            candidates.append(join_uri(reported, invocation_id))
+        missing = []
+        for folder in candidates:
+            try:
+                return folder, json.loads(self._read(join_uri(folder, RESULT_FILE)))
+            except PermanentError as exc:
+                if exc.code not in ("NoSuchKey", "404"):
+                    raise
+                missing.append(join_uri(folder, RESULT_FILE))
+        raise PermanentError(f"async job {invocation_id} completed but no {RESULT_FILE} was "
+                             f"found (looked at {', '.join(missing)})")
+
+    def wait(self, arn: str) -> dict[str, Any]:
         delay, deadline = self.poll_initial, time.monotonic() + self.timeout
         while True:
             job = with_retries(lambda: self.bedrock.get_async_invoke(invocationArn=arn),

@@ -31,7 +31,14 @@ TRANSIENT_ERRORS = (ConnectionClosedError, EndpointConnectionError, ReadTimeoutE
 
 
 class PermanentError(Exception):
-    """A request that will not succeed by retrying (ValidationException, access denied...)."""
+    """A request that will not succeed by retrying (ValidationException, access denied...).
+
+    ``code`` is the service's error code when there was one (e.g. ``NoSuchKey``).
+    """
+
+    def __init__(self, message: str, code: str = "") -> None:
+        super().__init__(message)
+        self.code = code
 
 
 def make_session(profile: str | None = None, region: str | None = None) -> Any:
@@ -106,8 +113,8 @@ def with_retries(call: Callable[[], T], *, usage: Usage | None = None, max_retri
             code = error_code(exc)
             status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
             if code not in RETRYABLE_CODES and status < 500:
-                raise PermanentError(f"{code}: {exc.response.get('Error', {}).get('Message', exc)}"
-                                     ) from None
+                raise PermanentError(f"{code}: {exc.response.get('Error', {}).get('Message', exc)}",
+                                     code) from None
             reason = f"{code or status}: {exc}"
         except TRANSIENT_ERRORS as exc:
             reason = f"{type(exc).__name__}: {exc}"
