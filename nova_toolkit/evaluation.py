@@ -9,6 +9,11 @@ A labelled query is one JSON object per line (see ``tests/quality/README.md``)::
 Each query is searched with its target modality as a filter; a hit is right when
 its source ends with one of ``expected`` (and, for documents with ``page``, is on
 that page). Hits on the query file itself are ignored.
+
+``mode`` picks the search mode (:mod:`nova_toolkit.search_modes`): ``vector``, ``text``
+(BM25 over the rows' snippets) or ``hybrid``. A query by example file has no words, so
+``text`` mode leaves file queries out (not counted) and ``hybrid`` runs them as vector
+queries; :func:`compare_modes` runs all three and prints them side by side.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class QualityReport:
     """Outcomes of a query set, with hit@k and MRR summaries."""
 
     outcomes: list[QueryOutcome]
+    mode: str = "vector"
 
     @staticmethod
     def _summary(outcomes: list[QueryOutcome]) -> dict:
@@ -103,26 +109,35 @@ def _matches(hit: dict, expected: list[str], page: int | None) -> bool:
 
 
 def evaluate(collection: Collection, queries: list[dict], *, root: str | os.PathLike,
-             depth: int = 10) -> QualityReport:
+             depth: int = 10, mode: str = "vector") -> QualityReport:
     """Run labelled ``queries`` against ``collection`` (built from the folder ``root``).
 
     Parameters
     ----------
     depth : int
         Hits looked at per query; ranks beyond it count as misses.
+    mode : str
+        Search mode of the text queries: ``vector``, ``text`` or ``hybrid``. File
+        queries are left out in ``text`` mode and run as vector queries otherwise.
     """
+    from nova_toolkit.search_modes import MODES
+
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)} (got {mode!r})")
     root = Path(root)
     outcomes = []
     for q in queries:
         modality = q["modality"]
         if "query_file" in q:
+            if mode == "text":
+                continue
             path = root / q["query_file"]
             hits = collection.search(file=path, modality=modality, top_k=depth + 5)
             own = q["query_file"]
             hits = [h for h in hits if not h["source"].replace(os.sep, "/").endswith(own)]
             kind, text = "file", q["query_file"]
         else:
-            hits = collection.search(q["query"], modality=modality, top_k=depth)
+            hits = collection.search(q["query"], modality=modality, top_k=depth, mode=mode)
             kind, text = "text", q["query"]
         # rank by distinct source (+page): several segments of one file count once
         seen: list[tuple] = []
@@ -138,4 +153,36 @@ def evaluate(collection: Collection, queries: list[dict], *, root: str | os.Path
         top = [h["source"] for h in hits[:3]]
         outcomes.append(QueryOutcome(text, kind, modality, rank if rank and rank <= depth
                                      else None, top))
-    return QualityReport(outcomes)
+    return QualityReport(outcomes, mode)
+
+
+def compare_modes(collection: Collection, queries: list[dict], *, root: str | os.PathLike,
+                  depth: int = 10, modes: tuple[str, ...] = ("vector", "text", "hybrid"),
+                  ) -> dict[str, QualityReport]:
+    """:func:`evaluate` in each of ``modes``: ``{mode: QualityReport}``."""
+    return {m: evaluate(collection, queries, root=root, depth=depth, mode=m) for m in modes}
+
+
+def modes_table(reports: dict[str, QualityReport]) -> str:
+    """Per group (modality, kind, overall), hit@1 / hit@5 / MRR of each mode side by side."""
+    names = list(reports)
+    groups: list[str] = []
+    per: dict[str, dict[str, dict]] = {}
+    for mode, rep in reports.items():
+        rows = {**rep.by_modality(), **{f"[{k}]": v for k, v in rep.by_kind().items()},
+                "overall": rep.overall()}
+        per[mode] = rows
+        groups += [g for g in rows if g not in groups]
+    head = f"{'group':<12}" + "".join(f"{m + ' n':>10}{'h@1':>7}{'h@5':>7}{'mrr':>7}"
+                                      for m in names)
+    lines = [head]
+    for g in groups:
+        line = f"{g:<12}"
+        for m in names:
+            s = per[m].get(g)
+            if not s or not s["n"]:
+                line += f"{0:>10}{'-':>7}{'-':>7}{'-':>7}"
+            else:
+                line += f"{s['n']:>10}{s['hit@1']:>7.3f}{s['hit@5']:>7.3f}{s['mrr']:>7.3f}"
+        lines.append(line)
+    return "\n".join(lines)
