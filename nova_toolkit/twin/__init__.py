@@ -1,4 +1,4 @@
-"""A local AWS twin: bedrock-runtime (Nova embeddings), S3 Vectors and S3 on one port.
+"""A local AWS twin: bedrock-runtime (Nova embeddings), S3 Vectors, S3 and STS on one port.
 
 ``nova-toolkit serve`` runs it; unmodified boto3 code talks to it with
 ``AWS_ENDPOINT_URL=http://127.0.0.1:8555`` and dummy credentials. Vectors come from
@@ -16,5 +16,5 @@ def serve(config: TwinConfig | None = None, *, host: str = "127.0.0.1", port: in
     """Run the twin in the foreground until interrupted (the ``serve`` command)."""
     twin = Twin(config, host=host, port=port)
     print(f"nova-toolkit twin listening on {twin.url} "
-          f"(bedrock-runtime, s3vectors, s3; data in {twin.config.root})", flush=True)
+          f"(bedrock-runtime, s3vectors, s3, sts; data in {twin.config.root})", flush=True)
     twin.serve_forever()

@@ -1,7 +1,9 @@
-"""The twin's HTTP server: one port, three services (bedrock-runtime, s3vectors, S3).
+"""The twin's HTTP server: one port, four services (bedrock-runtime, s3vectors, S3, STS).
 
 Each request is routed by the service named in its SigV4 credential scope (see
-:mod:`.routing`); S3 requests go to moto's S3 app mounted in the same server.
+:mod:`.routing`); S3 and STS requests go to moto's apps mounted in the same server. An
+error is sent in the protocol of the service the request was for (XML for query and
+rest-xml services such as STS, JSON otherwise).
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from nova_toolkit.twin.routing import service_for
 from nova_toolkit.twin.s3 import S3Access, moto_s3_app
 from nova_toolkit.twin.s3vectors import S3VectorsService
 from nova_toolkit.twin.stats import TwinStats
-from nova_toolkit.twin.wire import ServiceError, error_response, json_response
+from nova_toolkit.twin.sts import StsService
+from nova_toolkit.twin.wire import ServiceError, error_for_service, error_response, json_response
 
 log = logging.getLogger("nova_toolkit.twin")
 
@@ -46,6 +49,7 @@ class TwinApp:
         self.model = TwinModel(fast=config.fast_embeddings)
         self.s3 = S3Access(endpoint_url, config.region)
         self.s3_app = moto_s3_app()
+        self.sts = StsService()
         self.vectors = S3VectorsService(local_client(root / "s3vectors", region=config.region,
                                                      account_id="123456789012"))
         self.bedrock = BedrockRuntime(config, self.model, self.s3, self.faults, self.stats)
@@ -65,6 +69,8 @@ class TwinApp:
         service = service_for(environ, self.vectors.ops)
         if service == "s3":
             return self.s3_app(environ, start_response)
+        if service == "sts":
+            return self.sts(environ, start_response)
         request = Request(environ)
         try:
             if service == "bedrock-runtime":
@@ -80,7 +86,7 @@ class TwinApp:
             _drop(environ)
             response = Response(b"", status=500)
         except ServiceError as exc:
-            response = error_response(exc)
+            response = error_for_service(service, exc)
         except Exception as exc:  # never leak a traceback over the wire
             log.exception("twin: unexpected error")
             response = error_response(ServiceError("InternalServerException",

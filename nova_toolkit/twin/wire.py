@@ -1,8 +1,9 @@
-"""Responses in botocore's rest-json wire format (bodies, error shapes, headers)."""
+"""Responses in botocore's wire formats: rest-json bodies and errors, query/XML errors."""
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import uuid
 from typing import Any
@@ -56,3 +57,44 @@ def error_response(err: ServiceError) -> Response:
     resp = json_response(body, status=err.status)
     resp.headers["x-amzn-ErrorType"] = err.code
     return resp
+
+
+def xml_error_response(err: ServiceError, namespace: str | None = None) -> Response:
+    """The query/XML error shape (STS and other query-protocol services).
+
+    ``<ErrorResponse><Error><Type>Sender|Receiver</Type><Code/><Message/></Error>
+    <RequestId/></ErrorResponse>``, which botocore's query parser reads into
+    ``Error.Code`` / ``Error.Message``.
+    """
+    from xml.sax.saxutils import escape
+
+    rid = request_id()
+    xmlns = f' xmlns="{escape(namespace)}"' if namespace else ""
+    kind = "Receiver" if err.status >= 500 else "Sender"
+    body = (f"<ErrorResponse{xmlns}><Error><Type>{kind}</Type><Code>{escape(err.code)}</Code>"
+            f"<Message>{escape(err.message)}</Message></Error><RequestId>{rid}</RequestId>"
+            "</ErrorResponse>").encode()
+    resp = Response(body, status=err.status, content_type="text/xml")
+    resp.headers["x-amzn-RequestId"] = rid
+    return resp
+
+
+@functools.lru_cache(maxsize=64)
+def service_protocol(service: str) -> tuple[str, str | None]:
+    """(protocol, xmlNamespace) of a botocore service model; ``("json", None)`` when unknown."""
+    import botocore.session
+    from botocore.exceptions import UnknownServiceError
+
+    try:
+        model = botocore.session.get_session().get_service_model(service)
+    except UnknownServiceError:
+        return "json", None
+    return model.protocol, model.metadata.get("xmlNamespace")
+
+
+def error_for_service(service: str, err: ServiceError) -> Response:
+    """``err`` in the wire protocol of ``service`` (per botocore's model; JSON when unknown)."""
+    protocol, namespace = service_protocol(service)
+    if protocol in ("query", "ec2", "rest-xml"):
+        return xml_error_response(err, namespace)
+    return error_response(err)
