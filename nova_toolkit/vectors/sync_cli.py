@@ -77,6 +77,8 @@ def run_push(args: argparse.Namespace) -> int:
     print(f"push {args.bucket}/{args.index}: {report.summary()}")
     if report.non_filterable:
         print(f"non-filterable metadata keys: {', '.join(report.non_filterable)}")
+    for note in report.notes:
+        print(note)
     return 0
 
 

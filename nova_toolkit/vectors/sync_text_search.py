@@ -64,13 +64,17 @@ def create_index(
         dimension=int(dimension), distanceMetric=distance_metric,
     )  # fmt: skip
     searchable = [dict(c) for c in text_search]
-    try:
-        call(client.create_index, **params,
-             metadataConfiguration={**meta, "textSearchConfigurations": searchable})
-    except ClientError as exc:  # e.g. a CLASSIC bucket default refusing searchable keys
-        if exc.response.get("Error", {}).get("Code") != "ValidationException" or not searchable:
-            raise
-        call(client.create_index, **params, **({"metadataConfiguration": meta} if meta else {}))
+    plain = {"metadataConfiguration": meta} if meta else {}
+    if not searchable:
+        call(client.create_index, **params, **plain)
+    else:
+        try:
+            call(client.create_index, **params,
+                 metadataConfiguration={**meta, "textSearchConfigurations": searchable})
+        except ClientError as exc:  # e.g. a CLASSIC bucket default refusing searchable keys
+            if exc.response.get("Error", {}).get("Code") != "ValidationException":
+                raise
+            call(client.create_index, **params, **plain)
     return ensure_text_search(client, bucket=bucket, index=index, text_search=searchable,
                               call=call, wait=None)  # fmt: skip
 

@@ -1,0 +1,113 @@
+"""What push and pull share: the report, the retrying caller, checkpoints (see :mod:`.sync`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+_RETRY_CODES = {
+    "TooManyRequestsException", "ThrottlingException", "ServiceUnavailableException",
+    "InternalServerException", "RequestTimeoutException", "SlowDown",
+}  # fmt: skip
+
+
+@dataclass
+class SyncReport:
+    """What a push or pull did."""
+
+    vectors: int = 0  # written in this run
+    skipped: int = 0  # already done by an earlier, interrupted run (push)
+    requests: int = 0
+    retries: int = 0
+    truncated: list[str] = field(default_factory=list)  # keys whose metadata was cut
+    non_filterable: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    checkpoint: str | None = None
+    relisted: int = 0  # listing segments started over: their saved token was rejected (pull)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        text = (
+            f"{self.vectors} vectors in {self.requests} requests ({self.seconds:.1f} s), "
+            f"{self.skipped} already done, {self.retries} retries, "
+            f"{len(self.truncated)} with truncated metadata"
+        )
+        if self.relisted:
+            text += f", {self.relisted} listing segment(s) restarted (saved token rejected)"
+        return text
+
+
+def call_with_retry(fn: Callable[..., Any], report: SyncReport, sleep, attempts: int = 8,
+                    **kw: Any) -> Any:
+    """``fn(**kw)``, retrying throttling and 5xx errors with backoff (counted in ``report``)."""
+    delay = 0.2
+    for attempt in range(attempts):
+        try:
+            return fn(**kw)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+            if attempt + 1 == attempts or not (code in _RETRY_CODES or status >= 500):
+                raise
+            report.retries += 1
+            sleep(delay)
+            delay = min(delay * 2, 10.0)
+    raise AssertionError("unreachable")
+
+
+def error_code(exc: ClientError) -> str:
+    """The AWS error code of a ``ClientError``."""
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+# ------------------------------------------------------------------ checkpoint
+def read_checkpoint(path: Path, want: dict[str, Any]) -> dict[str, Any] | None:
+    """The checkpoint at ``path`` if readable and its identity matches ``want``, else None."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(data, dict) or any(data.get(k) != x for k, x in want.items()):
+        return None
+    return data
+
+
+def write_checkpoint(path: Path, data: dict[str, Any]) -> None:
+    """Replace the checkpoint atomically (the package's one atomic-write mechanism)."""
+    from nova_toolkit.store import atomic_write_bytes
+
+    atomic_write_bytes(path, json.dumps(data, indent=1).encode("utf-8"))
+
+
+def endpoint_of(client: Any) -> str:
+    """The endpoint URL of a boto3 client (``"aws"`` when it has none: AWS itself)."""
+    meta = getattr(client, "meta", None)
+    return str(getattr(meta, "endpoint_url", None) or "aws")
+
+
+def set_up_text_search(report: SyncReport, fn: Callable[..., list[str]], client: Any,
+                        **kw: Any) -> None:
+    """Run ``fn`` (create / upgrade the remote index); a refused mode or text-search change
+    (no permission, a service without it) is a note, and the vectors are still pushed."""
+    try:
+        report.notes += fn(client, **kw)
+    except ClientError as exc:
+        if kw.get("dimension") is not None and not _index_exists(client, kw["bucket"], kw["index"]):
+            raise  # the index itself could not be created
+        err = exc.response.get("Error", {})
+        report.notes.append(
+            f"index {kw['bucket']}/{kw['index']}: ENHANCED mode / full-text search not set up "
+            f"({err.get('Code')}: {err.get('Message')})")
+
+
+def _index_exists(client: Any, bucket: str, index: str) -> bool:
+    try:
+        client.get_index(vectorBucketName=bucket, indexName=index)
+    except ClientError:
+        return False
+    return True
