@@ -4,7 +4,6 @@ for the Nova Multimodal Embeddings model, in botocore's rest-json wire format.""
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 from urllib.parse import unquote
 
@@ -14,8 +13,9 @@ from nova_toolkit.twin.async_jobs import AsyncJobs
 from nova_toolkit.twin.config import ACCOUNT_ID, NOVA_MODEL_ID, TwinConfig
 from nova_toolkit.twin.faults import DROP, FaultInjector
 from nova_toolkit.twin.models import TwinModel
-from nova_toolkit.twin.nova_compute import check_supported, embed_single, truncate_text
+from nova_toolkit.twin.nova_compute import check_supported, embed_single
 from nova_toolkit.twin.nova_requests import MAX_BODY_BYTES, NovaRequest, invalid, parse_request
+from nova_toolkit.twin.nova_text import estimate_tokens, truncate_text
 from nova_toolkit.twin.s3 import S3Access
 from nova_toolkit.twin.stats import TwinStats
 from nova_toolkit.twin.wire import ServiceError, json_response
@@ -42,11 +42,11 @@ def model_arn(model_id: str, region: str) -> str:
 
 
 def input_tokens(req: NovaRequest) -> int | None:
-    """Rough input tokens of a text request (≈ 4 characters a token); None for media."""
+    """Rough input tokens of a text request (see :mod:`.nova_text`); None for media."""
     if req.modality != "text" or "value" not in req.block:
         return None
     seen, _ = truncate_text(req.block["value"], req.block["truncationMode"])
-    return max(1, math.ceil(len(seen) / 4))
+    return estimate_tokens(seen)
 
 
 class BedrockRuntime:

@@ -9,7 +9,8 @@ import numpy as np
 
 from nova_toolkit.embedders.base import Embedding, EmbedFailure, l2_normalize
 from nova_toolkit.twin.models import TwinModel, serve_dimension
-from nova_toolkit.twin.nova_requests import TEXT_VALUE_CHARS, NovaRequest, invalid
+from nova_toolkit.twin.nova_requests import NovaRequest, invalid
+from nova_toolkit.twin.nova_text import request_text, segmented_text, single_text
 from nova_toolkit.twin.wire import ServiceError
 
 #: JSONL file of each embedding type in an async output folder.
@@ -21,18 +22,6 @@ OUTPUT_FILES = {
     "AUDIO_VIDEO_COMBINED": "embedding-audio-video.jsonl",
 }
 _SINGLE_TYPE = {"image": "IMAGE", "audio": "AUDIO"}
-
-
-def truncate_text(text: str, mode: str) -> tuple[str, int | None]:
-    """What the model sees of ``text`` and Nova's ``truncatedCharLength`` (None when whole).
-
-    The twin's reading of ``truncatedCharLength``: the length, in characters, of the
-    text that was kept (END keeps the start, START keeps the end).
-    """
-    if len(text) <= TEXT_VALUE_CHARS:
-        return text, None
-    kept = text[:TEXT_VALUE_CHARS] if mode == "END" else text[-TEXT_VALUE_CHARS:]
-    return kept, TEXT_VALUE_CHARS
 
 
 def _vector(vec: np.ndarray, dimension: int) -> list[float]:
@@ -117,13 +106,7 @@ def _typed(results: list, modality: str, mode: str | None) -> dict[int, dict[str
 def embed_single(model: TwinModel, req: NovaRequest, data: bytes | None) -> list[dict[str, Any]]:
     """The ``embeddings`` list of an InvokeModel response."""
     if req.modality == "text":
-        text = req.block["value"] if "value" in req.block else data.decode("utf-8", "replace")
-        seen, truncated = truncate_text(text, req.block["truncationMode"])
-        vec = model.texts([seen], req.purpose)[0]
-        entry: dict[str, Any] = {"embeddingType": "TEXT", "embedding": _vector(vec, req.dimension)}
-        if truncated is not None:
-            entry["truncatedCharLength"] = truncated
-        return [entry]
+        return single_text(model, req, data, lambda v: _vector(v, req.dimension))
     check_supported(model, req)
     item = media_item(req, data)
     segments = _media_segments(item, 30.0, single=True)
@@ -143,18 +126,9 @@ def embed_segmented(model: TwinModel, req: NovaRequest,
 
     lines: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if req.modality == "text":
-        text = req.block["value"] if "value" in req.block else data.decode("utf-8", "replace")
-        size = req.segmentation.get("maxLengthChars", 32000)
-        chunks = chunk_text(text, max_chars=size)
-        seen = [truncate_text(c.text, req.block["truncationMode"]) for c in chunks]
-        vecs = model.texts([s for s, _ in seen], req.purpose) if chunks else []
-        for c, (_, cut), vec in zip(chunks, seen, vecs, strict=True):
-            meta: dict[str, Any] = {"segmentIndex": c.index, "segmentStartCharPosition":
-                                    c.char_start, "segmentEndCharPosition": c.char_end}
-            if cut is not None:
-                meta["truncatedCharLength"] = cut
-            lines["TEXT"].append({"embedding": _vector(vec, req.dimension), "status": "SUCCESS",
-                                  "segmentMetadata": meta})
+        text = request_text(req, data, single=False)
+        chunks = chunk_text(text, max_chars=req.segmentation.get("maxLengthChars", 32000))
+        lines["TEXT"] = segmented_text(model, req, chunks, lambda v: _vector(v, req.dimension))
         return lines
     check_supported(model, req)
     item = media_item(req, data)

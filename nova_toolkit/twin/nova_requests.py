@@ -2,7 +2,9 @@
 
 Errors are ``ValidationException`` (400) with Bedrock's "Malformed input request"
 wording. Lenient where AWS's own walkthrough is: a missing ``embeddingPurpose`` means
-GENERIC_INDEX.
+GENERIC_INDEX. An inline text ``value`` above 8,192 characters is refused whatever the
+``truncationMode`` (the documented maximum; ``truncationMode`` acts on the token limit),
+in StartAsyncInvoke too (the conservative reading: long async text comes from S3).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from nova_toolkit.embedders.base import PURPOSES
 from nova_toolkit.twin.wire import ServiceError
 
 DIMENSIONS = (256, 384, 1024, 3072)
-TEXT_VALUE_CHARS = 8192  # inline text the model sees before truncationMode applies
+TEXT_VALUE_CHARS = 8192  # documented maximum of an inline text ``value`` (longer: 400)
+TEXT_S3_CHARS = 50_000  # documented maximum of a sync text read from S3
 MAX_BODY_BYTES = 25_000_000
 FORMATS = {
     "image": ("png", "jpeg", "gif", "webp"),
@@ -168,9 +171,9 @@ def parse_request(body: Any, *, segmented: bool) -> NovaRequest:
         if "value" in block:
             if not isinstance(block["value"], str) or not block["value"]:
                 raise invalid(f"{bw}/value: expected a non-empty string")
-            if block["truncationMode"] == "NONE" and len(block["value"]) > TEXT_VALUE_CHARS:
-                raise invalid(f"{bw}/value: input is longer than the model's limit and "
-                              "truncationMode is NONE")
+            if len(block["value"]) > TEXT_VALUE_CHARS:  # whatever the truncationMode
+                raise invalid(f"{bw}/value: expected maxLength: {TEXT_VALUE_CHARS}, actual: "
+                              f"{len(block['value'])}")
         else:
             data, uri = _source(block, bw)
     else:

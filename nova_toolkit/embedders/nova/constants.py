@@ -5,7 +5,8 @@ from __future__ import annotations
 MODEL_ID = "amazon.nova-2-multimodal-embeddings-v1:0"
 DIMENSIONS = (256, 384, 1024, 3072)
 DEFAULT_DIMENSION = 3072
-#: Characters of inline text one SINGLE_EMBEDDING request takes (the model truncates beyond).
+#: Characters of inline text ``value`` one request takes (longer is a ValidationException,
+#: whatever the truncationMode: the backend segments or goes async instead).
 MAX_INPUT_CHARS = 8192
 #: Async text segmentation bounds (``segmentationConfig.maxLengthChars``).
 MIN_SEGMENT_CHARS, MAX_SEGMENT_CHARS = 800, 50_000

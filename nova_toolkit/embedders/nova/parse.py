@@ -15,19 +15,34 @@ def vector(values: list[float]) -> np.ndarray:
     return l2_normalize(np.asarray(values, dtype=np.float32))
 
 
+def truncated_chars(kept: Any, text_len: int | None) -> int:
+    """Characters the model did not see, from Nova's ``truncatedCharLength``.
+
+    Nova documents it as "the character after which the text was truncated", returned
+    only when the text was truncated (InvokeModel); async JSONL lines carry it on every
+    text segment, ``0`` when nothing was cut (a real output line quoted by AWS's demo:
+    ``"truncatedCharLength":0`` on an untruncated 794-char segment). So it is read as the
+    length kept: absent, ``0`` or not below the text's length means nothing was cut; ``n``
+    means ``text_len - n`` characters were not seen.
+    """
+    if kept is None or text_len is None:
+        return 0
+    try:
+        n = int(kept)
+    except (TypeError, ValueError):
+        return 0
+    return text_len - n if 0 < n < text_len else 0
+
+
 def sync_embeddings(payload: dict[str, Any], segment_index: int, *, snippet: str = "",
                     text_len: int | None = None) -> list[Embedding]:
     """Embeddings of an InvokeModel response body (two for AUDIO_VIDEO_SEPARATE).
 
-    ``truncatedCharLength`` is read as the length of the text the model kept (the
-    conservative reading); ``truncated_chars`` is then what it did not see.
+    ``truncated_chars`` comes from ``truncatedCharLength`` (see :func:`truncated_chars`).
     """
     out = []
     for entry in payload["embeddings"]:
-        cut = 0
-        kept = entry.get("truncatedCharLength")
-        if kept is not None and text_len is not None:
-            cut = max(0, text_len - int(kept))
+        cut = truncated_chars(entry.get("truncatedCharLength"), text_len)
         out.append(Embedding(segment_index, entry["embeddingType"], vector(entry["embedding"]),
                              snippet, cut))
     return out
@@ -67,9 +82,8 @@ def jsonl_rows(body: bytes, embedding_type: str, *,
             out.append(EmbedFailure(seg.index, f"Nova segment failed: {reason}"))
             continue
         meta = row.get("segmentMetadata") or {}
-        cut = 0
-        if seg.text is not None and meta.get("truncatedCharLength") is not None:
-            cut = max(0, len(seg.text) - int(meta["truncatedCharLength"]))
+        cut = truncated_chars(meta.get("truncatedCharLength"),
+                              None if seg.text is None else len(seg.text))
         out.append(Embedding(seg.index, embedding_type, vector(row["embedding"]),
                              seg.text or "", cut, segment=seg))
     return out
