@@ -8,6 +8,7 @@ Grammar (S3 Vectors user guide, "Metadata filtering")::
               | key: { op: operand, ... }          # several operators are ANDed
     op       := $eq | $ne (string, number, bool)   | $gt | $gte | $lt | $lte (number)
               | $in | $nin (non-empty array of string/number/bool) | $exists (bool)
+              | $startsWith (string; ENHANCED mode only, as on AWS)
 
 Semantics chosen where AWS does not say:
 
@@ -15,6 +16,8 @@ Semantics chosen where AWS does not say:
   ``$gt`` and friends likewise match if any numeric item satisfies the bound.
 * ``$ne``/``$nin`` are the negation of ``$eq``/``$in`` *among vectors that have the key*:
   a vector without the key matches neither (use ``$exists`` to include them).
+* ``$startsWith`` matches string values (or, on a stored list, any string item) that begin
+  with the operand; the empty string matches every string value.
 * An empty filter object is rejected, as is filtering on a non-filterable key.
 
 ``compile_filter`` returns ``mask(columns, n_rows) -> np.ndarray[bool]``.
@@ -34,7 +37,7 @@ from .errors import Invalid
 Mask = Callable[[MetadataColumns, int], np.ndarray]
 
 _COMPARE = {"$gt": np.greater, "$gte": np.greater_equal, "$lt": np.less, "$lte": np.less_equal}
-_OPERATORS = {"$eq", "$ne", "$in", "$nin", "$exists", *_COMPARE}
+_OPERATORS = {"$eq", "$ne", "$in", "$nin", "$exists", "$startsWith", *_COMPARE}
 
 
 def _is_number(v: Any) -> bool:
@@ -91,6 +94,17 @@ def _field_op(key: str, op: str, operand: Any) -> Mask:
             return _present(cols.columns.get(key), n) & ~positive(cols, n)
 
         return differ
+    if op == "$startsWith":
+
+        def starts(cols: MetadataColumns, n: int) -> np.ndarray:
+            col = cols.columns.get(key)
+            if col is None:
+                return np.zeros(n, dtype=bool)
+            codes = [c for (kind, val), c in col.vocab.items()
+                     if kind == "s" and val.startswith(operand)]  # fmt: skip
+            return _any_element(col, np.isin(col.tok.view, codes), n)
+
+        return starts
     if op == "$exists":
 
         def exists(cols: MetadataColumns, n: int) -> np.ndarray:
@@ -125,6 +139,8 @@ def _check_operand(op: str, operand: Any, path: str) -> None:
                 raise Invalid(
                     f"{path}[{i}]", f"{op} items must be strings, numbers or booleans: {item!r}"
                 )
+    elif op == "$startsWith" and not isinstance(operand, str):
+        raise Invalid(path, f"$startsWith takes a string, got {operand!r}")
     elif op == "$exists" and not isinstance(operand, bool):
         raise Invalid(path, f"$exists takes a boolean, got {operand!r}")
 
@@ -152,7 +168,7 @@ def _any(parts: list[Mask]) -> Mask:
     return disj
 
 
-def _compile(flt: Any, non_filterable: frozenset[str], path: str) -> Mask:
+def _compile(flt: Any, non_filterable: frozenset[str], path: str, enhanced: bool) -> Mask:
     if not isinstance(flt, dict):
         raise Invalid(path, f"A filter must be a JSON object, got {flt!r}")
     if not flt:
@@ -163,7 +179,7 @@ def _compile(flt: Any, non_filterable: frozenset[str], path: str) -> Mask:
         if key in ("$and", "$or"):
             if not isinstance(value, list) or not value:
                 raise Invalid(sub, f"{key} takes a non-empty array of filters, got {value!r}")
-            subs = [_compile(v, non_filterable, f"{sub}[{i}]") for i, v in enumerate(value)]
+            subs = [_compile(v, non_filterable, f"{sub}[{i}]", enhanced) for i, v in enumerate(value)]
             parts.append(_all(subs) if key == "$and" else _any(subs))
             continue
         if key.startswith("$"):
@@ -178,6 +194,9 @@ def _compile(flt: Any, non_filterable: frozenset[str], path: str) -> Mask:
             for op, operand in value.items():
                 if op not in _OPERATORS:
                     raise Invalid(f"{sub}.{op}", f"Unknown operator {op!r}")
+                if op == "$startsWith" and not enhanced:
+                    raise Invalid(f"{sub}.{op}", "$startsWith needs an index in ENHANCED mode "
+                                                 "(or queryMode ENHANCED)")
                 _check_operand(op, operand, f"{sub}.{op}")
                 parts.append(_field_op(key, op, operand))
         elif _is_scalar(value):
@@ -191,10 +210,14 @@ def _compile(flt: Any, non_filterable: frozenset[str], path: str) -> Mask:
     return _all(parts)
 
 
-def compile_filter(flt: Any, non_filterable: frozenset[str] = frozenset()) -> Mask:
+def compile_filter(
+    flt: Any, non_filterable: frozenset[str] = frozenset(), *, enhanced: bool = True
+) -> Mask:
     """Validate ``flt`` (raising ``Invalid`` with a ``filter...`` path) and compile it.
+
+    ``enhanced``: whether the query runs in ENHANCED mode (``$startsWith`` needs it).
 
     Returns a function ``(columns, n_rows) -> bool mask`` over all rows (dead rows are the
     caller's to remove).
     """
-    return _compile(flt, non_filterable, "filter")
+    return _compile(flt, non_filterable, "filter", enhanced)
