@@ -85,6 +85,25 @@ class TwinModel:
         with self._lock:
             return embedder.embed([(item, segments)], purpose=purpose)[0]
 
+    def document_image(self, item) -> np.ndarray:
+        """The 384-d vector of a page image sent with ``detailLevel=DOCUMENT_IMAGE``.
+
+        The local backend's document path for a page without a text layer
+        (:mod:`nova_toolkit.embedders.local.document`): the image at most
+        :data:`~nova_toolkit.embedders.local.document.PAGE_LONG_SIDE` px on its long
+        side, read with OCR forced and mixed with its ImageNet labels.
+        """
+        if self.fast:
+            return hash_vector(b"DOCUMENT_IMAGE\0" + item.data)
+        from nova_toolkit.decode import open_image
+        from nova_toolkit.embedders.local.document import PAGE_LONG_SIDE
+
+        image = open_image(item).convert("RGB")
+        image.thumbnail((PAGE_LONG_SIDE, PAGE_LONG_SIDE))
+        embedder = self.embedder
+        with self._lock:
+            return embedder.vision.pictures([image], force_ocr=True)[0].vector
+
 
 def _fast_type(modality: str) -> str:
     return {"image": "IMAGE", "audio": "AUDIO", "video": "VIDEO"}.get(modality, "TEXT")

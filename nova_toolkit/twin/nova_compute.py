@@ -103,6 +103,14 @@ def _typed(results: list, modality: str, mode: str | None) -> dict[int, dict[str
     return out
 
 
+def _media_results(model: TwinModel, req: NovaRequest, item, segments) -> list:
+    """The local backend's rows for a media request; ``detailLevel=DOCUMENT_IMAGE`` images
+    go through its document-page path (:meth:`TwinModel.document_image`)."""
+    if req.modality == "image" and req.block.get("detailLevel") == "DOCUMENT_IMAGE":
+        return [Embedding(segments[0].index, "IMAGE", model.document_image(item))]
+    return model.media(item, segments, req.purpose)
+
+
 def embed_single(model: TwinModel, req: NovaRequest, data: bytes | None) -> list[dict[str, Any]]:
     """The ``embeddings`` list of an InvokeModel response."""
     if req.modality == "text":
@@ -110,7 +118,7 @@ def embed_single(model: TwinModel, req: NovaRequest, data: bytes | None) -> list
     check_supported(model, req)
     item = media_item(req, data)
     segments = _media_segments(item, 30.0, single=True)
-    typed = _typed(model.media(item, segments, req.purpose), req.modality, req.embedding_mode)
+    typed = _typed(_media_results(model, req, item, segments), req.modality, req.embedding_mode)
     found = typed.get(segments[0].index, {"failure": "no embedding returned"})
     if "failure" in found:
         raise ServiceError("ValidationException", f"Unable to embed the input: "
@@ -134,7 +142,7 @@ def embed_segmented(model: TwinModel, req: NovaRequest,
     item = media_item(req, data)
     seconds = float(req.segmentation.get("durationSeconds", 5))
     segments = _media_segments(item, seconds, single=False)
-    typed = _typed(model.media(item, segments, req.purpose), req.modality, req.embedding_mode)
+    typed = _typed(_media_results(model, req, item, segments), req.modality, req.embedding_mode)
     kinds = {"image": ["IMAGE"], "audio": ["AUDIO"]}.get(req.modality) or (
         ["VIDEO", "AUDIO"] if req.embedding_mode == "AUDIO_VIDEO_SEPARATE"
         else ["AUDIO_VIDEO_COMBINED"])
