@@ -33,7 +33,9 @@ class BucketOps(ClientBase):
         doc = {
             "vectorBucketName": name,
             "creationTime": self._now().isoformat(),
-            "encryptionConfiguration": p.get("encryptionConfiguration") or {"sseType": "AES256"},
+            "encryptionConfiguration": v.check_encryption(
+                p.get("encryptionConfiguration"), "encryptionConfiguration"
+            ) or {"sseType": "AES256"},
             "tags": tags,
         }
         doc["defaultIndexMode"] = modes.bucket_default_mode(doc)

@@ -126,7 +126,9 @@ class IndexOps(ClientBase):
             "distanceMetric": p["distanceMetric"],
             "indexMode": mode,
             "metadataConfiguration": meta,
-            "encryptionConfiguration": p.get("encryptionConfiguration"),
+            "encryptionConfiguration": v.check_encryption(
+                p.get("encryptionConfiguration"), "encryptionConfiguration"
+            ),
             "tags": self._check_tags(p.get("tags") or {}),
         }
         if index_dir.exists():  # leftovers of a half-deleted index

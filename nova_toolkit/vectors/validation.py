@@ -256,3 +256,17 @@ def estimate_put_request_bytes(vectors: Sequence[dict[str, Any]]) -> int:
         data = v.get("data") or {}
         total += 12 * len(data.get("float32", ())) + len(v.get("key", "")) + 32
     return total
+
+
+def check_encryption(cfg: dict[str, Any] | None, path: str) -> dict[str, Any] | None:
+    """An EncryptionConfiguration: ``sseType`` AES256 | aws:kms; ``kmsKeyArn`` "allowed if
+    and only if sseType is set to aws:kms" (model documentation). Stored, not applied."""
+    if cfg is None:
+        return None
+    sse = cfg.get("sseType", "AES256")
+    if sse not in ("AES256", "aws:kms"):
+        raise Invalid(f"{path}.sseType", f"Value {sse!r} must be one of AES256, aws:kms")
+    if (sse == "aws:kms") != (cfg.get("kmsKeyArn") is not None):
+        raise Invalid(f"{path}.kmsKeyArn",
+                      "kmsKeyArn is allowed if and only if sseType is set to aws:kms")
+    return {"sseType": sse, **({"kmsKeyArn": cfg["kmsKeyArn"]} if sse == "aws:kms" else {})}
