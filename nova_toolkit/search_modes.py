@@ -32,7 +32,7 @@ TEXT_KEY = "snippet"
 #: limitations); botocore's model gives ``topK`` only a minimum of 1.
 AWS_TOP_K_LIMIT = 100
 LIMITS_URL = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-vectors-limitations.html"
-#: ``topK`` cap of a collection's own local index: none in practice (a 32-bit integer).
+#: ``topK`` "cap" of a local mirror without one: none in practice (a 32-bit integer).
 LOCAL_TOP_K = 2**31 - 1
 #: S3 Vectors' limit on one full-text query string (``QueryTextString`` max length).
 MAX_QUERY_TEXT_CHARS = 1024
@@ -75,11 +75,13 @@ def check_query(mode: str, text: str | None, file: str | os.PathLike | None,
 def top_k_cap(client: Any) -> int:
     """The most results one query returns on ``client``'s service.
 
-    The local mirror states its own cap (``max_top_k``); anything else is taken to be
-    Amazon S3 Vectors (or a twin of it), with its documented limit.
+    The local mirror states its own cap (``max_top_k``, None for none); anything else is
+    taken to be Amazon S3 Vectors (or a twin of it), with its documented limit.
     """
-    cap = getattr(client, "max_top_k", None)
-    return cap if isinstance(cap, int) and cap > 0 else AWS_TOP_K_LIMIT
+    if hasattr(client, "max_top_k"):  # the local mirror: None means no cap
+        cap = client.max_top_k
+        return cap if isinstance(cap, int) and cap > 0 else LOCAL_TOP_K
+    return AWS_TOP_K_LIMIT
 
 
 def query_request(*, bucket: str, index: str, mode: str, top_k: int,
