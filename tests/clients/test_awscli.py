@@ -128,6 +128,46 @@ def test_s3vectors_create_put_query_get(aws):
     assert "ValidationException" in err
 
 
+def test_s3vectors_paging_segments_and_deletes(aws):
+    aws.ok("s3vectors", "create-vector-bucket", "--vector-bucket-name", "cli-paging")
+    aws.ok("s3vectors", "create-index", "--vector-bucket-name", "cli-paging", "--index-name",
+           "many", "--data-type", "float32", "--dimension", "2", "--distance-metric",
+           "euclidean")
+    keys = [f"k{i:02d}" for i in range(7)]
+    aws.ok("s3vectors", "put-vectors", "--vector-bucket-name", "cli-paging", "--index-name",
+           "many", "--vectors", _vectors(*[(k, [i, 1.0], {"i": i}) for i, k in enumerate(keys)]))
+    # the CLI follows nextToken itself: pages of 2 come back as one list of 7
+    listed = aws.ok("s3vectors", "list-vectors", "--vector-bucket-name", "cli-paging",
+                    "--index-name", "many", "--page-size", "2")
+    assert sorted(v["key"] for v in listed["vectors"]) == keys
+    first = aws.ok("s3vectors", "list-vectors", "--vector-bucket-name", "cli-paging",
+                   "--index-name", "many", "--max-items", "3")
+    assert len(first["vectors"]) == 3 and first["NextToken"]
+    rest = aws.ok("s3vectors", "list-vectors", "--vector-bucket-name", "cli-paging",
+                  "--index-name", "many", "--starting-token", first["NextToken"])
+    assert sorted(v["key"] for v in first["vectors"] + rest["vectors"]) == keys
+    # parallel listing: the segments partition the index
+    parts = [aws.ok("s3vectors", "list-vectors", "--vector-bucket-name", "cli-paging",
+                    "--index-name", "many", "--segment-count", "2", "--segment-index", str(s))
+             for s in (0, 1)]
+    assert sorted(v["key"] for p in parts for v in p["vectors"]) == keys
+
+    aws.ok("s3vectors", "delete-vectors", "--vector-bucket-name", "cli-paging",
+           "--index-name", "many", "--keys", "k00", "k01")
+    near = aws.ok("s3vectors", "query-vectors", "--vector-bucket-name", "cli-paging",
+                  "--index-name", "many", "--query-vector", '{"float32": [0, 1]}',
+                  "--top-k", "2", "--return-distance")
+    assert [v["key"] for v in near["vectors"]] == ["k02", "k03"]
+    assert near["vectors"][0]["distance"] < near["vectors"][1]["distance"]
+    aws.ok("s3vectors", "delete-index", "--vector-bucket-name", "cli-paging",
+           "--index-name", "many")
+    assert "NotFoundException" in aws.fails("s3vectors", "get-index", "--vector-bucket-name",
+                                            "cli-paging", "--index-name", "many")
+    aws.ok("s3vectors", "delete-vector-bucket", "--vector-bucket-name", "cli-paging")
+    buckets = aws.ok("s3vectors", "list-vector-buckets")["vectorBuckets"]
+    assert "cli-paging" not in [b["vectorBucketName"] for b in buckets]
+
+
 def _add_botocore_s3vectors_model(aws: Cli, tmp_path: Path) -> None:
     """``aws configure add-model`` with the s3vectors model our botocore ships (decompressed)."""
     data = Path(botocore.__file__).parent / "data" / "s3vectors"
