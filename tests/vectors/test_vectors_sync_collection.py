@@ -82,6 +82,15 @@ def test_cli_push_of_a_real_collection_then_pull(tmp_path: Path, twin, collectio
     dim = collection.settings.dimension
     assert cfg["dimension"] == dim and cfg["distanceMetric"] == "cosine"
     assert cfg["metadataConfiguration"]["nonFilterableMetadataKeys"] == ["snippet"]
+    # ENHANCED (exact filtered results on AWS) with the snippet key full-text searchable
+    assert cfg["indexMode"] == "ENHANCED"
+    searchable = cfg["metadataConfiguration"]["textSearchConfigurations"]
+    assert [(c["metadataKey"], c["language"]) for c in searchable] == [("snippet", "en")]
+    words = remote.query_vectors(vectorBucketName="media-bkt", indexName="segs", topK=3,
+                                 queryTexts=[{"text": "espresso grind", "metadataKey": "snippet"}],
+                                 returnScores=True, returnMetadata=True)["vectors"]  # fmt: skip
+    assert words and words[0]["metadata"]["source"].endswith("coffee-brewing.md")
+    assert words[0]["scores"]["bm25Scores"][0]["metadataKey"] == "snippet"
 
     local = collection.index_client()
     mine = _everything(local, "collection", "segments")
@@ -119,6 +128,9 @@ def test_cli_push_of_a_real_collection_then_pull(tmp_path: Path, twin, collectio
     pcfg = pulled.get_index(vectorBucketName="collection", indexName="segments")["index"]
     assert pcfg["dimension"] == dim
     assert pcfg["metadataConfiguration"]["nonFilterableMetadataKeys"] == ["snippet"]
+    assert pcfg["indexMode"] == "ENHANCED"  # and the searchable key came back with it
+    assert [c["metadataKey"] for c in pcfg["metadataConfiguration"]["textSearchConfigurations"]
+            ] == ["snippet"]
     assert json.loads((back / "pull-media-bkt-segs-to-collection-segments.json").read_text())[
         "done"
     ]
