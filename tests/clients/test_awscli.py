@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import botocore
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.slow
@@ -238,6 +239,27 @@ def test_s3vectors_full_text_and_hybrid_query(aws, tmp_path):
                     "--index-name", "notes", "--top-k", "3", "--query-texts",
                     '[{"text": "fox", "metadataKey": "topic"}]')
     assert "ValidationException" in err  # topic is not a searchable key
+
+
+def test_s3vectors_query_follows_next_token(aws, tmp_path):
+    """topK past one page: the twin answers in pages with nextToken; the CLI joins them."""
+    _add_botocore_s3vectors_model(aws, tmp_path)
+    aws.ok("s3vectors", "create-vector-bucket", "--vector-bucket-name", "cli-pages")
+    aws.ok("s3vectors", "create-index", "--vector-bucket-name", "cli-pages", "--index-name",
+           "wide", "--data-type", "float32", "--dimension", "2", "--distance-metric", "cosine")
+    angles = [i * 0.01 for i in range(130)]
+    aws.ok("s3vectors", "put-vectors", "--vector-bucket-name", "cli-pages", "--index-name",
+           "wide", "--vectors", _vectors(*[(f"a{i:03d}", [float(np.cos(t)), float(np.sin(t))],
+                                            {"i": i}) for i, t in enumerate(angles)]))
+    got = aws.ok("s3vectors", "query-vectors", "--vector-bucket-name", "cli-pages",
+                 "--index-name", "wide", "--query-vector", '{"float32": [1, 0]}',
+                 "--top-k", "120", "--return-distance")
+    assert [v["key"] for v in got["vectors"]] == [f"a{i:03d}" for i in range(120)]
+    assert got["distanceMetric"] == "cosine" and "nextToken" not in got
+    one_page = aws.ok("s3vectors", "query-vectors", "--vector-bucket-name", "cli-pages",
+                      "--index-name", "wide", "--query-vector", '{"float32": [1, 0]}',
+                      "--top-k", "120", "--no-paginate")
+    assert len(one_page["vectors"]) < 120 and one_page["nextToken"]
 
 
 def _nova_text_body(text: str, dimension: int) -> str:
