@@ -7,7 +7,9 @@ cosine index of the mirror (via ``import_vectors``), then times single-query sea
 
 Prints QPS for both and the mirror/raw time ratio (target <= 1.15), then filtered-query
 timings at ~50 %, 5 % and 0.1 % selectivity, checking each returns exactly
-min(topK, matches) results, all matching.
+min(topK, matches) results, all matching; then full-text (BM25, English analyzer) and
+hybrid (vector + text, RRF) QueryVectors over the same ``--n`` documents (a random
+``snippet`` of 4-24 words each): the one-off build of the text index and the QPS of each.
 """
 
 from __future__ import annotations
@@ -48,7 +50,11 @@ def main() -> None:
     queries = rng.standard_normal((args.queries, args.dim), dtype=np.float32)
     bucket = rng.integers(0, 1000, size=args.n)  # 0..999: selectivity by threshold
     keys = [f"v{i:08d}" for i in range(args.n)]
-    metadata = [{"b": int(b)} for b in bucket]
+    vocab = np.array([f"{stem}{suffix}" for stem in _STEMS for suffix in ("", "s", "ing", "ed")])
+    lengths = rng.integers(4, 25, size=args.n)
+    words = rng.integers(0, len(vocab), size=int(lengths.sum()))
+    snippets = [" ".join(w) for w in np.split(vocab[words], np.cumsum(lengths)[:-1])]
+    metadata = [{"b": int(b), "snippet": t} for b, t in zip(bucket, snippets, strict=True)]
 
     normed = data.copy()
     faiss.normalize_L2(normed)
@@ -65,6 +71,10 @@ def main() -> None:
             dataType="float32",
             dimension=args.dim,
             distanceMetric="cosine",
+            metadataConfiguration={
+                "nonFilterableMetadataKeys": ["snippet"],
+                "textSearchConfigurations": [{"metadataKey": "snippet", "language": "en"}],
+            },
         )
         t0 = time.perf_counter()
         client.import_vectors(
@@ -130,7 +140,42 @@ def main() -> None:
                 f"filtered {label:>6} ({matches:6d} match): {1 / t:8.1f} QPS "
                 f"({t * 1e3:.3f} ms), counts exact"
             )
+        _bench_text(client, args, qlists, vocab, rng)
         client.close()
+
+
+def _bench_text(client, args, qlists: list, vocab: np.ndarray, rng) -> None:
+    """Full-text and hybrid QueryVectors on the bench index (text index built once)."""
+    ix = {"vectorBucketName": "bench", "indexName": "idx", "topK": args.topk}
+    texts = [" ".join(rng.choice(vocab, 3)) for _ in range(100)]
+    t0 = time.perf_counter()
+    client.query_vectors(**ix, queryTexts=[{"text": texts[0], "metadataKey": "snippet"}])
+    print(f"full-text index build (first text query): {time.perf_counter() - t0:.2f} s "
+          f"for {args.n} snippets")
+
+    def text_only(t: str) -> dict:
+        return client.query_vectors(**ix, queryTexts=[{"text": t, "metadataKey": "snippet"}],
+                                    returnScores=True)
+
+    pairs = list(zip(texts, qlists[: len(texts)], strict=False))
+
+    def hybrid(pair: tuple) -> dict:
+        return client.query_vectors(**ix, queryVector={"float32": pair[1]}, returnScores=True,
+                                    queryTexts=[{"text": pair[0], "metadataKey": "snippet"}])
+
+    assert len(text_only(texts[0])["vectors"]) == args.topk
+    assert all("fused" in v["scores"] for v in hybrid(pairs[0])["vectors"])
+    t_text = _time_per_query(text_only, texts, repeats=1)
+    t_hybrid = _time_per_query(hybrid, pairs, repeats=1)
+    print(f"full-text topK={args.topk} ({args.n} docs): {1 / t_text:8.1f} QPS "
+          f"({t_text * 1e3:.3f} ms) | hybrid (vector + text, RRF): {1 / t_hybrid:8.1f} QPS "
+          f"({t_hybrid * 1e3:.3f} ms)")
+
+
+_STEMS = ["connect", "run", "jump", "house", "garden", "river", "light", "paint", "walk",
+          "code", "music", "travel", "window", "market", "story", "table", "flower", "engine",
+          "paper", "signal", "forest", "bridge", "camera", "letter", "planet", "rocket",
+          "stone", "voice", "wheel", "winter", "yellow", "cloud", "dream", "field", "glass"]
 
 
 if __name__ == "__main__":
