@@ -2,8 +2,12 @@
 
 ``local_client(root_dir)`` returns an object with the methods, keyword arguments,
 response shapes and exceptions of ``boto3.client("s3vectors")``; code written against it
-runs against AWS by swapping the client. Non-AWS extensions: ``import_vectors`` (bulk
-load), ``flush()`` / ``close()`` (compaction).
+runs against AWS by swapping the client. It covers every operation and member of the
+installed botocore ``s3vectors`` model (API 2025-07-15): index modes CLASSIC / ENHANCED
+(:mod:`.modes`; the mirror is exact in both), full-text BM25 and hybrid RRF search over
+``textSearchConfigurations`` keys (:mod:`.fulltext`, :mod:`.hybrid`), QueryVectors pages
+and paginator (:mod:`.paging`), ``$startsWith``. Non-AWS extensions: ``import_vectors``
+(bulk load), ``flush()`` / ``close()`` (compaction, persisting derived indexes).
 
 Also here: ``knn_graph`` / ``near_duplicate_pairs`` (kNN graphs on FAISS, :mod:`.knn`),
 ``choose_index`` / ``IndexChoice`` (index choice under a memory budget, :mod:`.ann`) and
