@@ -117,6 +117,7 @@ def test_modes_give_the_right_rows_and_pages(fast_twin, lib, tmp_path, mode):
             assert req.block["value"] in layers
 
 
+@pytest.mark.slow
 def test_query_by_pdf_page_finds_that_page(tmp_path, aws, lib):
     """The twin's real model: a scan of one page finds its text-layer twin among others."""
     twin = start_twin(tmp_path)
@@ -131,12 +132,6 @@ def test_query_by_pdf_page_finds_that_page(tmp_path, aws, lib):
         assert (hits[0]["source"], hits[0]["segment"]["page"]) == (str(lib / "text.pdf"), 2)
         assert hits[0]["embedding_type"] == "IMAGE"
         assert hits[0]["distance"] < hits[1]["distance"]
-        # a multi-page PDF queries by the normalised mean of its page vectors
-        rows = coll.to_pandas()
-        mine = (rows["source"] == str(lib / "text.pdf")).to_numpy()
-        centre = l2_normalize(coll.vectors()[mine].mean(axis=0))
-        vec = coll.embed_query(file=lib / "text.pdf")
-        assert float(vec @ centre) > 0.999
         broken = tmp_path / "broken.pdf"
         broken.write_bytes(b"%PDF-1.7\n" + b"\x00" * 64)
         with pytest.raises(MediaError, match="broken.pdf"):
@@ -165,5 +160,11 @@ def test_cli_document_mode_and_search_by_file(fast_twin, lib, tmp_path, monkeypa
     assert (top["source"], top["segment"]["page"], top["embedding_type"]) == (
         str(lib / "text.pdf"), 1, "IMAGE")
     assert top["distance"] == pytest.approx(0.0, abs=1e-5)
+    # a multi-page PDF queries by the normalised mean of its page (image) vectors
+    c = Collection.open(coll, region="us-east-1")
+    rows = c.to_pandas()
+    mine = ((rows["source"] == str(lib / "text.pdf")) & (rows["embedding_type"] == "IMAGE"))
+    centre = l2_normalize(c.vectors()[mine.to_numpy()].mean(axis=0))
+    assert float(c.embed_query(file=lib / "text.pdf") @ centre) > 0.9999
     assert main(["search", "--collection", coll, "--file", str(tmp_path / "nope.pdf")]) == 2
     assert "nope.pdf" in capsys.readouterr().err
