@@ -14,6 +14,7 @@ from twin_helpers import start_twin
 from nova_toolkit.collection import Collection
 from nova_toolkit.decode import pdf_page_texts
 from nova_toolkit.embedders import l2_normalize
+from nova_toolkit.embedders.nova import dry_run
 from nova_toolkit.embedders.nova.constants import MAX_INLINE_BYTES
 from nova_toolkit.media import MediaError, MediaItem
 from nova_toolkit.twin.nova_requests import parse_request
@@ -109,6 +110,8 @@ def test_modes_give_the_right_rows_and_pages(fast_twin, lib, tmp_path, mode):
     kinds = sorted("image" if "image" in b["singleEmbeddingParams"] else "text" for b in sent)
     assert kinds == sorted(["image"] * (2 + 2 * ("IMAGE" in want)) + ["text"] * 2 * (
         "TEXT" in want))
+    planned = dry_run([lib], document_mode=mode).usage  # --dry-run counts what is sent
+    assert (planned.calls, planned.input_images) == (len(sent), kinds.count("image"))
     for body in sent:
         if "image" in body["singleEmbeddingParams"]:
             _check_image_body(body)
