@@ -11,8 +11,8 @@ from pdf_helpers import TEXT_PAGES, scanned_pdf, text_pdf
 
 from nova_toolkit.collection import Collection
 from nova_toolkit.embedders import Embedding, EmbedFailure, get_embedder
-from nova_toolkit.embedders.nova.constants import MODEL_ID
-from nova_toolkit.media import MediaItem
+from nova_toolkit.embedders.nova.constants import MAX_INLINE_BYTES, MODEL_ID
+from nova_toolkit.media import MediaError, MediaItem
 from nova_toolkit.segment import SegmentationConfig, segment_item
 from nova_toolkit.store import CollectionSettings, SettingsMismatchError, Store, cache_key
 
@@ -137,3 +137,55 @@ def test_docx_is_embedded_from_its_text_in_every_mode(local_embedder, tmp_path):
         _, rows = _rows(local_embedder, item, mode)
         assert [(r.embedding_type, s.page, r.snippet) for r, s in rows] == [
             ("TEXT", 1, "Only page text.")]
+
+
+def test_page_render_size_and_format(tmp_path):
+    """150 dpi PNG for a text page; the long side capped; JPEG when the PNG is too large."""
+    import io
+
+    import pypdfium2
+    from fpdf import FPDF
+    from PIL import Image
+
+    from nova_toolkit.embedders.nova import documents
+
+    def size_of(data: bytes) -> tuple[str, tuple[int, int]]:
+        with Image.open(io.BytesIO(data)) as im:
+            return im.format, im.size
+
+    page = MediaItem.from_path(text_pdf(tmp_path / "t.pdf"))
+    data, fmt = documents.render_page(page, 1)
+    pw, ph = pypdfium2.PdfDocument(page.data)[0].get_size()
+    kind, (w, h) = size_of(data)
+    assert (fmt, kind) == ("png", "PNG") and len(data) < documents.PNG_BUDGET
+    assert abs(w - pw * 150 / 72) <= 1 and abs(h - ph * 150 / 72) <= 1
+
+    noise = Image.fromarray(np.random.default_rng(0).integers(0, 255, (1754, 1240, 3),
+                                                              dtype=np.uint8))
+    noise.save(tmp_path / "noise.png")
+    poster = FPDF(format=(1000, 1500))  # mm: a poster, ~8,900 px tall at 150 dpi
+    poster.add_page()
+    poster.image(str(tmp_path / "noise.png"), x=0, y=0, w=1000, h=1500)
+    poster.output(str(tmp_path / "poster.pdf"))
+    data, fmt = documents.render_page(MediaItem.from_path(tmp_path / "poster.pdf"), 1)
+    kind, (w, h) = size_of(data)
+    assert (fmt, kind) == ("jpeg", "JPEG") and abs(h - documents.MAX_SIDE) <= 1
+    assert 4 * len(data) / 3 < MAX_INLINE_BYTES
+    with pytest.raises(MediaError, match="no page 3"):
+        documents.render_page(page, 3)
+
+
+def test_document_image_body_is_nova_s_schema(tmp_path):
+    import base64
+
+    from nova_toolkit.embedders.nova import documents
+    from nova_toolkit.twin.nova_requests import parse_request
+
+    data, fmt = documents.render_page(MediaItem.from_path(text_pdf(tmp_path / "t.pdf")), 2)
+    body = documents.image_body(data, fmt, purpose="GENERIC_INDEX", dimension=1024)
+    assert body == {"taskType": "SINGLE_EMBEDDING", "singleEmbeddingParams": {
+        "embeddingPurpose": "GENERIC_INDEX", "embeddingDimension": 1024,
+        "image": {"format": "png", "detailLevel": "DOCUMENT_IMAGE",
+                  "source": {"bytes": base64.b64encode(data).decode()}}}}
+    req = parse_request(body, segmented=False)  # the twin's Bedrock-side validation
+    assert (req.modality, req.block["detailLevel"], req.data) == ("image", "DOCUMENT_IMAGE", data)
