@@ -23,6 +23,7 @@ from nova_toolkit.twin.models import TwinModel
 from nova_toolkit.twin.nova_compute import OUTPUT_FILES, embed_segmented
 from nova_toolkit.twin.nova_requests import NovaRequest
 from nova_toolkit.twin.s3 import S3Access, parse_s3_uri
+from nova_toolkit.twin.segment_limits import SegmentLimits
 from nova_toolkit.twin.wire import ServiceError
 
 _ID_CHARS = string.ascii_lowercase + string.digits
@@ -41,8 +42,9 @@ class AsyncJobs:
     """The twin's async invocations (in memory, lost when the twin stops)."""
 
     def __init__(self, model: TwinModel, s3: S3Access, region: str, account: str, *,
-                 echo_output_uri: bool = False) -> None:
+                 echo_output_uri: bool = False, limits: SegmentLimits | None = None) -> None:
         self.echo_output_uri = echo_output_uri
+        self.limits = limits or SegmentLimits()
         self.model = model
         self.s3 = s3
         self.region = region
@@ -88,7 +90,7 @@ class AsyncJobs:
         try:
             data = req.data if req.data is not None else (
                 self.s3.read(req.s3_uri) if req.s3_uri else None)
-            lines = embed_segmented(self.model, req, data)
+            lines = embed_segmented(self.model, req, data, self.limits)
             results = []
             for kind, rows in lines.items():
                 uri = f"{folder}/{OUTPUT_FILES[kind]}"

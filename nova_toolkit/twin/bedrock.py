@@ -13,10 +13,11 @@ from nova_toolkit.twin.async_jobs import AsyncJobs
 from nova_toolkit.twin.config import ACCOUNT_ID, NOVA_MODEL_ID, TwinConfig
 from nova_toolkit.twin.faults import DROP, FaultInjector
 from nova_toolkit.twin.models import TwinModel
-from nova_toolkit.twin.nova_compute import check_supported, embed_single
+from nova_toolkit.twin.nova_compute import check_supported, embed_single, segment_count
 from nova_toolkit.twin.nova_requests import MAX_BODY_BYTES, NovaRequest, invalid, parse_request
 from nova_toolkit.twin.nova_text import estimate_tokens, truncate_text
 from nova_toolkit.twin.s3 import S3Access
+from nova_toolkit.twin.segment_limits import SegmentLimits
 from nova_toolkit.twin.stats import TwinStats
 from nova_toolkit.twin.wire import ServiceError, json_response
 
@@ -59,8 +60,9 @@ class BedrockRuntime:
         self.s3 = s3
         self.faults = faults
         self.stats = stats
+        self.limits = SegmentLimits(config.max_text_segments, config.max_media_segments)
         self.jobs = AsyncJobs(model, s3, config.region, ACCOUNT_ID,
-                              echo_output_uri=config.echo_output_uri)
+                              echo_output_uri=config.echo_output_uri, limits=self.limits)
 
     def handle(self, request: Request) -> Response:
         path, method = request.path, request.method
@@ -118,6 +120,8 @@ class BedrockRuntime:
                                "outputDataConfig.s3OutputDataConfig.s3Uri is required", 400)
         req = parse_request(body.get("modelInput"), segmented=True)
         check_supported(self.model, req)
+        if req.s3_uri is None:  # the input is here: its segment count is known now
+            self.limits.check(segment_count(self.model, req, req.data), req.modality)
         key = req.input_key()
         self._faults("StartAsyncInvoke", key)
         invocation = self.jobs.start(arn, req, output, body.get("clientRequestToken"))

@@ -11,6 +11,7 @@ from nova_toolkit.embedders.base import Embedding, EmbedFailure, l2_normalize
 from nova_toolkit.twin.models import TwinModel, serve_dimension
 from nova_toolkit.twin.nova_requests import NovaRequest, invalid
 from nova_toolkit.twin.nova_text import request_text, segmented_text, single_text
+from nova_toolkit.twin.segment_limits import SegmentLimits
 from nova_toolkit.twin.wire import ServiceError
 
 #: JSONL file of each embedding type in an async output folder.
@@ -127,21 +128,38 @@ def embed_single(model: TwinModel, req: NovaRequest, data: bytes | None) -> list
     return [{"embeddingType": t, "embedding": _vector(found[t], req.dimension)} for t in order]
 
 
-def embed_segmented(model: TwinModel, req: NovaRequest,
-                    data: bytes) -> dict[str, list[dict[str, Any]]]:
-    """JSONL lines per embedding type of a SEGMENTED_EMBEDDING job."""
+def _text_chunks(req: NovaRequest, data: bytes | None) -> list:
     from nova_toolkit.segment import chunk_text
 
+    text = request_text(req, data, single=False)
+    return chunk_text(text, max_chars=req.segmentation.get("maxLengthChars", 32000))
+
+
+def segment_count(model: TwinModel, req: NovaRequest, data: bytes | None) -> int:
+    """Segments a SEGMENTED_EMBEDDING job of this input would produce."""
+    if req.modality == "text":
+        return len(_text_chunks(req, data))
+    check_supported(model, req)
+    seconds = float(req.segmentation.get("durationSeconds", 5))
+    return len(_media_segments(media_item(req, data), seconds, single=False))
+
+
+def embed_segmented(model: TwinModel, req: NovaRequest, data: bytes | None,
+                    limits: SegmentLimits | None = None) -> dict[str, list[dict[str, Any]]]:
+    """JSONL lines per embedding type of a SEGMENTED_EMBEDDING job (``limits`` checked
+    before anything is embedded)."""
+    limits = limits or SegmentLimits()
     lines: dict[str, list[dict[str, Any]]] = defaultdict(list)
     if req.modality == "text":
-        text = request_text(req, data, single=False)
-        chunks = chunk_text(text, max_chars=req.segmentation.get("maxLengthChars", 32000))
+        chunks = _text_chunks(req, data)
+        limits.check(len(chunks), "text")
         lines["TEXT"] = segmented_text(model, req, chunks, lambda v: _vector(v, req.dimension))
         return lines
     check_supported(model, req)
     item = media_item(req, data)
     seconds = float(req.segmentation.get("durationSeconds", 5))
     segments = _media_segments(item, seconds, single=False)
+    limits.check(len(segments), req.modality)
     typed = _typed(_media_results(model, req, item, segments), req.modality, req.embedding_mode)
     kinds = {"image": ["IMAGE"], "audio": ["AUDIO"]}.get(req.modality) or (
         ["VIDEO", "AUDIO"] if req.embedding_mode == "AUDIO_VIDEO_SEPARATE"

@@ -10,6 +10,9 @@ DEFAULT_DIMENSION = 3072
 MAX_INPUT_CHARS = 8192
 #: Async text segmentation bounds (``segmentationConfig.maxLengthChars``).
 MIN_SEGMENT_CHARS, MAX_SEGMENT_CHARS = 800, 50_000
+#: What one async job may hold: text segments, audio/video segments, audio/video seconds.
+MAX_ASYNC_TEXT_SEGMENTS, MAX_ASYNC_MEDIA_SEGMENTS = 1900, 1434
+MAX_ASYNC_MEDIA_SECONDS = 2 * 3600.0
 #: Inline request bodies (after base64) must stay under this.
 MAX_INLINE_BYTES = 25_000_000
 #: Audio/video longer than this goes through StartAsyncInvoke.
