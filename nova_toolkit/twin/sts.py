@@ -151,6 +151,7 @@ class StsService:
             if action not in self.implemented:
                 raise ServiceError("InvalidAction", f"{action} is not available on the local "
                                    "twin (its STS is moto's)", 400)
+            environ["PATH_INFO"] = "/"  # STS ignores the path; moto serves its API at /
             body, status, headers = run_wsgi_app(self.app, environ, buffered=True)
             status_code = int(status.split()[0])
             if status_code >= 500 or "xml" not in headers.get("Content-Type", "xml"):
