@@ -226,7 +226,7 @@ class TextIndex:
                 bm25 = bm25s.BM25.load(str(final), show_progress=False) if len(rows) else None
                 if bm25 is not None and len(rows) != int(bm25.scores["num_docs"]):
                     problem = f"it holds {bm25.scores['num_docs']} documents, not {len(rows)}"
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except Exception as exc:  # noqa: BLE001 - any unreadable file is rebuilt
             problem = f"it cannot be read ({exc})"
         if problem is not None:
             warnings.warn(f"{final}: corrupt full-text index of key {field.key!r}, {problem}; "

@@ -2,7 +2,8 @@
 
 Listing tokens (ListVectorBuckets / ListIndexes / ListVectors) carry the last name or key
 returned. QueryVectors tokens carry the offset of the next page and a fingerprint of the
-query (index, topK, queryVector, queryTexts, filter, queryMode, return flags): the S3
+query (index, topK, queryVector, queryTexts, filter, queryMode; not the return* flags,
+which only shape each page): the S3
 Vectors user guide says to repeat "the same queryVector, topK, and filter parameters"
 with the token, so a token presented with a different query is a ValidationException,
 as on AWS. Tokens are URL-safe base64 of compact JSON; they do not expire (AWS: "valid
@@ -27,7 +28,7 @@ QUERY_PAGE_SIZE = 100
 #: Request members a QueryVectors token is bound to (everything but the token itself).
 _QUERY_BINDING = (
     "vectorBucketName", "vectorBucketArn", "indexName", "indexArn", "topK", "queryVector",
-    "queryTexts", "filter", "queryMode", "returnMetadata", "returnDistance", "returnScores",
+    "queryTexts", "filter", "queryMode",
 )  # fmt: skip
 
 
