@@ -1,7 +1,7 @@
-"""Real third-party clients against ``nova-toolkit serve``: one twin process per test module.
+"""Real third-party clients against ``nova-toolkit serve``: one twin process for the session.
 
 The twin is started exactly as a user starts it (``nova-toolkit serve`` on 127.0.0.1, port 0
-= a free port, its data in the module's temporary folder) and stopped by its own pid.
+= a free port, its data in a temporary folder) and stopped by its own pid.
 """
 
 from __future__ import annotations
@@ -78,9 +78,12 @@ def stop_served_twin(process: subprocess.Popen) -> None:
             process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def served_twin(tmp_path_factory) -> Iterator[ServedTwin]:
-    """One twin process for the module (its S3, S3 Vectors and Bedrock state in tmp)."""
+    """One twin process (its models load once; its S3, S3 Vectors, Bedrock state in tmp).
+
+    Tests share it, so each names its own buckets.
+    """
     twin = start_served_twin(tmp_path_factory.mktemp("twin"))
     try:
         yield twin
