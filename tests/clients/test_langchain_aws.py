@@ -11,6 +11,7 @@ off the first embedding) and keeps the page content in the ``_page_content`` met
 from __future__ import annotations
 
 import io
+import subprocess
 
 import boto3
 import numpy as np
@@ -65,6 +66,24 @@ def test_bedrock_embeddings_nova_image(embeddings):
     Image.new("RGB", (64, 48), (200, 30, 30)).save(buf, format="PNG")
     vector = embeddings.embed_image(buf.getvalue())  # langchain sniffs "png" off the bytes
     assert len(vector) == 1024 and np.isfinite(vector).all()
+
+
+def test_bedrock_embeddings_nova_audio_and_video(embeddings, tmp_path):
+    """langchain's Nova-only sync media paths: audio, and video as AUDIO_VIDEO_COMBINED."""
+    import imageio_ffmpeg
+
+    ffmpeg = imageio_ffmpeg.get_ffmpeg_exe()
+    wav, mp4 = tmp_path / "tone.wav", tmp_path / "clip.mp4"
+    subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "sine=frequency=440:duration=3", str(wav)], check=True, timeout=60)
+    subprocess.run([ffmpeg, "-y", "-loglevel", "error", "-f", "lavfi", "-i",
+                    "testsrc=duration=4:size=160x120:rate=5", "-f", "lavfi", "-i",
+                    "sine=frequency=440:duration=4", "-shortest", "-c:v", "libx264",
+                    "-pix_fmt", "yuv420p", "-c:a", "aac", str(mp4)], check=True, timeout=60)
+    audio = embeddings.embed_audio(str(wav))  # a file path; "wav" sniffed off RIFF/WAVE
+    video = embeddings.embed_video(str(mp4))
+    assert len(audio) == 1024 and len(video) == 1024
+    assert np.isfinite(audio).all() and np.isfinite(video).all()
 
 
 def test_bedrock_embeddings_bad_dimension_is_bedrocks_error(twin_env):
