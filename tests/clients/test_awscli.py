@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
 import time
@@ -71,6 +72,21 @@ def test_sts_get_caller_identity(aws):
     # the account STS names is the one in the ARNs the other services hand out
     arn = aws.ok("s3vectors", "create-vector-bucket", "--vector-bucket-name", "sts-account")
     assert arn["vectorBucketArn"].split(":")[4] == ident["Account"]
+
+
+def test_sts_caller_is_an_aws_principal(aws):
+    """GetCallerIdentity names a principal AWS can have: the account root, an IAM user, or an
+    STS session; UserId is the matching aws:userid (account id, AIDA… id, AROA…:session)."""
+    ident = aws.ok("sts", "get-caller-identity")
+    acct, arn, user_id = ident["Account"], ident["Arn"], ident["UserId"]
+    if arn == f"arn:aws:iam::{acct}:root":
+        assert user_id == acct
+    elif re.fullmatch(rf"arn:aws:iam::{acct}:user/[\w+=,.@/-]+", arn):
+        assert re.fullmatch(r"AIDA[A-Z0-9]{12,}", user_id), user_id
+    else:
+        assert re.fullmatch(rf"arn:aws:sts::{acct}:(assumed-role|federated-user)/[\w+=,.@/-]+",
+                            arn), arn
+        assert re.fullmatch(r"(AROA[A-Z0-9]{12,}|\d{12}):[\w+=,.@-]+", user_id), user_id
 
 
 def test_s3_mb_cp_ls(aws, tmp_path):
