@@ -18,8 +18,6 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.slow
-
 _LISTENING = re.compile(r"listening on (http://127\.0\.0\.1:\d+)")
 
 

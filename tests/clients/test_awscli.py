@@ -254,7 +254,28 @@ def test_s3vectors_full_text_and_hybrid_query(aws, tmp_path):
     err = aws.fails("s3vectors", "query-vectors", "--vector-bucket-name", "cli-fulltext",
                     "--index-name", "notes", "--top-k", "3", "--query-texts",
                     '[{"text": "fox", "metadataKey": "topic"}]')
-    assert "ValidationException" in err  # topic is not a searchable key
+    assert "ValidationException" in err  # topic is not a searchable key (yet)
+
+    # a second searchable key, added later: BUILDING until backfilled, then ACTIVE
+    aws.ok("s3vectors", "update-metadata-configuration", "--vector-bucket-name",
+           "cli-fulltext", "--index-name", "notes", "--add",
+           '{"textSearchConfigurations": [{"metadataKey": "topic", "language": "en"}]}')
+    index = _wait_text_search_active(aws, "cli-fulltext", "notes")
+    assert sorted((c["metadataKey"], c["status"]) for c in
+                  index["metadataConfiguration"]["textSearchConfigurations"]) == [
+        ("body", "ACTIVE"), ("topic", "ACTIVE")]
+    both = aws.ok("s3vectors", "query-vectors", "--vector-bucket-name", "cli-fulltext",
+                  "--index-name", "notes", "--top-k", "3", "--return-scores", "--query-texts",
+                  '[{"text": "fox", "metadataKey": "body"}, '
+                  '{"text": "animals", "metadataKey": "topic"}]')
+    assert both["vectors"][0]["key"] == "fox"  # the only row matching both keys
+    assert {s["metadataKey"] for s in both["vectors"][0]["scores"]["bm25Scores"]} == {
+        "body", "topic"}
+    assert {v["key"] for v in both["vectors"]} == {"fox", "dogs"}
+    err = aws.fails("s3vectors", "query-vectors", "--vector-bucket-name", "cli-fulltext",
+                    "--index-name", "notes", "--top-k", "3", "--query-mode", "CLASSIC",
+                    "--query-vector", '{"float32": [1, 0, 0]}')
+    assert "ValidationException" in err  # "You can't specify CLASSIC for an ENHANCED index"
 
 
 def test_s3vectors_query_follows_next_token(aws, tmp_path):
