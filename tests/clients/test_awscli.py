@@ -314,6 +314,12 @@ def test_bedrock_runtime_invoke_model(aws, tmp_path):
     assert meta["contentType"] == "application/json"
     [emb] = json.loads(out.read_text())["embeddings"]
     assert emb["embeddingType"] == "TEXT" and len(emb["embedding"]) == 256
+    request = tmp_path / "request.json"  # the body from a file, as AWS's CLI v1 examples do
+    request.write_text(_nova_text_body("A dog chases a ball on the beach", 256))
+    aws.ok("bedrock-runtime", "invoke-model", "--model-id", MODEL_ID, "--content-type",
+           "application/json", "--body", f"fileb://{request}", str(tmp_path / "again.json"))
+    again = json.loads((tmp_path / "again.json").read_text())["embeddings"][0]["embedding"]
+    assert again == pytest.approx(emb["embedding"], abs=1e-6)
     err = aws.fails("bedrock-runtime", "invoke-model", "--model-id", MODEL_ID,
                     "--content-type", "application/json",
                     "--body", _nova_text_body("wrong size", 100), str(tmp_path / "x.json"))
