@@ -101,14 +101,16 @@ def test_s3_vector_store_readme_flow(twin_env, embed):
 _OFFLINE_PROBE = textwrap.dedent("""
     import socket, sys
     outside = []
-    def hook(event, args):
+    def hook(event, args):  # records, and stops before any packet leaves, a non-local call
         if event == "socket.connect":
             address = args[1]
             host = address[0] if isinstance(address, tuple) else str(address)
             if not (host.startswith("127.") or host in ("::1", "localhost") or "/" in host):
                 outside.append(repr(address))
+                raise ConnectionRefusedError(f"offline probe: connect to {address!r}")
         elif event == "socket.getaddrinfo" and args[0] not in ("127.0.0.1", "localhost", "::1"):
             outside.append("dns " + str(args[0]))
+            raise OSError(f"offline probe: name lookup of {args[0]!r}")
     sys.addaudithook(hook)
     from llama_index.vector_stores.s3 import S3VectorStore  # noqa: F401
     from llama_index.core.node_parser import SentenceSplitter
