@@ -7,7 +7,8 @@ through a text bridge:
 modality  what is embedded                                        embedding type
 ========  ======================================================  =====================
 text      the chunk                                               TEXT
-document  page text (text layer); scans: OCR + labels (.vision)   TEXT / IMAGE
+document  per ``document_mode`` (.document): page text; page images  TEXT / IMAGE
+          (text layer or OCR + labels); scans always as images
 image     ConSE of EfficientNet-Lite labels (+ OCR text)          IMAGE
 audio     per-window pocketsphinx transcript (+ file context)     AUDIO
 video     key frames as pictures + sound track as speech          AUDIO_VIDEO_COMBINED,
@@ -30,6 +31,7 @@ import numpy as np
 
 from nova_toolkit.decode import open_image
 from nova_toolkit.embedders.base import Embedding, EmbedFailure, l2_normalize
+from nova_toolkit.embedders.document_modes import check_document_mode, query_mode
 from nova_toolkit.embedders.local import image as _image
 from nova_toolkit.embedders.local.document import embed_document
 from nova_toolkit.embedders.local.rows import Row
@@ -66,6 +68,9 @@ class LocalEmbedder:
     embedding_mode : str
         Default for video when :meth:`embed` is not told: ``AUDIO_VIDEO_COMBINED`` or
         ``AUDIO_VIDEO_SEPARATE``.
+    document_mode : str
+        PDF/DOCX pages as ``text`` (default: text layer, scans as page images), ``image``
+        (every page as a page image) or ``both`` (see :mod:`.document`).
     """
 
     name = "local"
@@ -77,7 +82,8 @@ class LocalEmbedder:
 
     def __init__(self, *, dimension: int = NATIVE_DIM, batch_size: int = 64,
                  image_model: str | None = None, ocr: bool = True,
-                 embedding_mode: str = "AUDIO_VIDEO_COMBINED") -> None:
+                 embedding_mode: str = "AUDIO_VIDEO_COMBINED",
+                 document_mode: str = "text") -> None:
         if dimension not in self.dimensions:
             raise ValueError(
                 f"the local backend serves dimensions {self.dimensions}, not {dimension}"
@@ -86,6 +92,7 @@ class LocalEmbedder:
             raise ValueError(f"embedding_mode must be one of {EMBEDDING_MODES}, got {embedding_mode!r}")
         self.dimension = dimension
         self.embedding_mode = embedding_mode
+        self.document_mode = check_document_mode(document_mode)
         self.text = MiniLMText(batch_size=batch_size)
         self.image_model = image_model or _image.best_variant()
         self.ocr = ocr
@@ -118,12 +125,13 @@ class LocalEmbedder:
     # -- all modalities ----------------------------------------------------------------------
     def embed(
         self, batch: Sequence[tuple[MediaItem, Sequence[Segment]]], *, purpose: str,
-        embedding_mode: str | None = None,
+        embedding_mode: str | None = None, document_mode: str | None = None,
     ) -> list[list[Embedding | EmbedFailure]]:
         """Embed the segments of several items (one result list per item, by segment index).
 
-        ``embedding_mode`` (video only) defaults to the instance's.
+        ``embedding_mode`` (video) and ``document_mode`` (PDF/DOCX) default to the instance's.
         """
+        pages = check_document_mode(document_mode or self.document_mode)
         mode = embedding_mode or self.embedding_mode
         if mode not in EMBEDDING_MODES:
             raise ValueError(f"embedding_mode must be one of {EMBEDDING_MODES}, got {mode!r}")
@@ -135,7 +143,7 @@ class LocalEmbedder:
                 continue
             try:
                 if item.modality == "document":
-                    rows = embed_document(item, segments, self.text, self.vision)
+                    rows = embed_document(item, segments, self.text, self.vision, mode=pages)
                 elif item.modality == "audio":
                     rows = embed_audio(item, segments, self.text)
                 elif item.modality == "video":
@@ -157,7 +165,7 @@ class LocalEmbedder:
         if isinstance(row, EmbedFailure):
             return row
         return Embedding(row.segment_index, row.embedding_type, self._cut(row.vector),
-                         row.snippet, row.truncated_chars)
+                         row.snippet, row.truncated_chars, row.segment)
 
     def _embed_text_items(self, batch, results) -> None:
         flat: list[tuple[int, Segment]] = []
@@ -209,7 +217,8 @@ class LocalEmbedder:
     def embed_query(self, item: MediaItem, *, purpose: str = "GENERIC_RETRIEVAL") -> np.ndarray:
         """A whole file as a query: the mean of its segment vectors, renormalised.
 
-        Works for every modality (``search --file photo.jpg``).
+        Works for every modality (``search --file photo.jpg``). A document is embedded from
+        its page images unless ``document_mode`` is ``text`` (then from its text layer).
 
         Raises
         ------
@@ -225,7 +234,8 @@ class LocalEmbedder:
         if not segments:
             raise MediaError(item.source, "nothing to embed (empty text)")
         result = self.embed([(item, segments)], purpose=purpose,
-                            embedding_mode="AUDIO_VIDEO_COMBINED")[0]
+                            embedding_mode="AUDIO_VIDEO_COMBINED",
+                            document_mode=query_mode(self.document_mode))[0]
         vecs = [r.vector for r in result if isinstance(r, Embedding)]
         if not vecs:
             reasons = sorted({r.reason for r in result if isinstance(r, EmbedFailure)})

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from nova_toolkit.segment import Segment
 
 
 @dataclass
@@ -20,3 +24,4 @@ class Row:
     vector: np.ndarray
     snippet: str
     truncated_chars: int = 0
+    segment: Segment | None = None  # set when the row covers more than its segment (a page)

@@ -7,6 +7,12 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from nova_toolkit.embedders.document_modes import (
+    check_document_mode,
+    pages_of,
+    wants_images,
+    wants_text,
+)
 from nova_toolkit.embedders.nova.constants import MAX_INPUT_CHARS, MAX_SYNC_SECONDS
 from nova_toolkit.embedders.nova.usage import CHARS_PER_TOKEN, Usage
 
@@ -35,15 +41,17 @@ class DryRunReport:
 
 def dry_run(paths: Iterable[str | os.PathLike], *, max_chars: int = MAX_INPUT_CHARS,
             overlap_chars: int = 0, segment_seconds: float = 5.0,
-            prices: dict | None = None) -> DryRunReport:
+            prices: dict | None = None, document_mode: str = "image") -> DryRunReport:
     """Count requests, input chars/seconds/images and cost for embedding ``paths`` with nova.
 
     Text is chunked exactly as :meth:`Collection.add` would; audio/video durations come
-    from the segmenter when it can read them (else one request per file is counted).
+    from the segmenter when it can read them (else one request per file is counted);
+    document pages count as text requests and/or page images as ``document_mode`` says.
     """
     from nova_toolkit.media import MediaError, MediaItem, iter_files
     from nova_toolkit.segment import SegmentationConfig, segment_item
 
+    check_document_mode(document_mode)
     usage = Usage(prices=dict(prices)) if prices else Usage()
     report = DryRunReport(usage)
     config = SegmentationConfig(max_chars=max_chars, overlap_chars=overlap_chars,
@@ -70,6 +78,12 @@ def dry_run(paths: Iterable[str | os.PathLike], *, max_chars: int = MAX_INPUT_CH
             else:
                 report.skipped.append((source, exc.reason))
             continue
+        if item.modality == "document":
+            pages = pages_of(segments)
+            images = sum(wants_images(document_mode, p, item) for p in pages)
+            usage.add(calls=images, input_images=images)
+            segments = [s for p in pages if wants_text(document_mode, p, item)
+                        for s in p.text_segments]
         if item.modality in ("text", "document"):
             chars = sum(min(len(s.text or ""), MAX_INPUT_CHARS) for s in segments)
             usage.add(calls=sum(bool((s.text or "").strip()) for s in segments),

@@ -5,9 +5,9 @@ at most 30 s; SEGMENTED_EMBEDDING (StartAsyncInvoke through an S3 staging prefix
 longer audio/video and very long texts. Requests run in a bounded pool of threads
 sharing one botocore client; transient errors are retried (see :mod:`.transport`).
 
-Documents are embedded from their text layer: each page/chunk segment's text is one
-TEXT request (a page without text fails with a clear reason). Rendering pages as
-images with ``detailLevel=DOCUMENT_IMAGE`` is left to a later version.
+Documents follow ``document_mode`` (default ``image``): page images rendered by pypdfium2
+and sent with ``detailLevel=DOCUMENT_IMAGE``, the text layer as TEXT, or both
+(see :mod:`.documents`).
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from nova_toolkit.embedders.base import Embedding, EmbedFailure, l2_normalize
+from nova_toolkit.embedders.document_modes import check_document_mode
 from nova_toolkit.embedders.nova import bodies
 from nova_toolkit.embedders.nova.async_invoke import AsyncRunner
+from nova_toolkit.embedders.nova.async_split import AsyncLimits, embed_media_async, embed_text_async
 from nova_toolkit.embedders.nova.constants import (
     DEFAULT_DIMENSION,
     DIMENSIONS,
@@ -33,7 +35,9 @@ from nova_toolkit.embedders.nova.constants import (
     MODEL_ID,
     TOKEN_HEADER,
 )
+from nova_toolkit.embedders.nova.documents import plan_document, query_document
 from nova_toolkit.embedders.nova.parse import sync_embeddings
+from nova_toolkit.embedders.nova.text_limits import fit_query_text, fit_text_segments, longest_text
 from nova_toolkit.embedders.nova.transport import (
     PermanentError,
     make_client,
@@ -83,6 +87,12 @@ class NovaEmbedder:
     long_text_chars : int
         Text items longer than this go through one async SEGMENTED_EMBEDDING job
         (when ``s3_staging`` is set); shorter ones are embedded chunk by chunk.
+    document_mode : str
+        PDF/DOCX pages as ``image`` (DOCUMENT_IMAGE, default), ``text`` (text layer; scans as
+        images) or ``both`` (see :mod:`nova_toolkit.embedders.document_modes`).
+    async_limits : AsyncLimits, optional
+        Per-job limits of StartAsyncInvoke (Nova's 1,900 text / 1,434 audio-video segments,
+        2 h); longer inputs run as several jobs, merged (see :mod:`.async_split`).
     prices : dict, optional
         Price table for usage estimates (see :data:`.usage.DEFAULT_PRICES`).
     bedrock_client, s3_client : optional
@@ -105,9 +115,10 @@ class NovaEmbedder:
                  max_attempts: int = 1, retry_mode: str = "adaptive",
                  embedding_mode: str = "AUDIO_VIDEO_COMBINED", truncation: str = "END",
                  detail_level: str = "STANDARD_IMAGE", long_text_chars: int = 200_000,
+                 document_mode: str = "image",
                  segment_seconds: int = 5, async_concurrency: int = 4,
                  prices: dict | None = None, read_timeout: float = 60.0,
-                 retry_base_delay: float = 0.2,
+                 retry_base_delay: float = 0.2, async_limits: AsyncLimits | None = None,
                  bedrock_client: Any = None, s3_client: Any = None) -> None:
         if dimension not in DIMENSIONS:
             raise ValueError(f"the nova backend serves dimensions {DIMENSIONS}, not {dimension}")
@@ -127,6 +138,8 @@ class NovaEmbedder:
         self.long_text_chars, self.segment_seconds = long_text_chars, segment_seconds
         self.async_concurrency = async_concurrency
         self.retry_base_delay = retry_base_delay
+        self.async_limits = async_limits or AsyncLimits()
+        self.document_mode = check_document_mode(document_mode)
         self.usage = Usage(prices=dict(prices)) if prices else Usage()
         self._bedrock, self._s3 = bedrock_client, s3_client
         self._lock = threading.Lock()
@@ -189,11 +202,15 @@ class NovaEmbedder:
         self.usage.add(**counts)
         return payload
 
-    def _text_call(self, text: str, index: int, purpose: str) -> Result:
+    def _text_call(self, text: str, index: int, purpose: str,
+                   segment: Segment | None = None) -> Result:
+        if len(text) > MAX_INPUT_CHARS:  # Bedrock would answer ValidationException
+            raise ValueError(f"text of {len(text)} chars is above Nova's {MAX_INPUT_CHARS}")
         body = bodies.single_body("text", bodies.text_block(text, truncation=self.truncation),
                                   purpose=purpose, dimension=self.dimension)
         payload = self._invoke(body, chars=len(text))
-        return list(sync_embeddings(payload, index, snippet=text, text_len=len(text)))
+        rows = sync_embeddings(payload, index, snippet=text, text_len=len(text))
+        return [replace(r, segment=segment) for r in rows] if segment else rows
 
     def _media_call(self, item: MediaItem, index: int, purpose: str,
                     seconds: float = 0.0) -> Result:
@@ -225,36 +242,18 @@ class NovaEmbedder:
         return [{"audio": "AUDIO", "image": "IMAGE"}.get(modality, "TEXT")]
 
     def _async_call(self, item: MediaItem, segments: Sequence[Segment], purpose: str) -> Result:
-        runner = self._runner()
+        """StartAsyncInvoke, in several jobs when the input is over the per-job limits."""
         if item.modality == "text":
-            text = item.text().text
-            size = max((len(s.text or "") for s in segments), default=self.default_max_chars)
-            block = (bodies.text_block(s3_uri=item.source, truncation=self.truncation)
-                     if item.source.startswith("s3://") else
-                     bodies.text_block(s3_uri=runner.stage(item.data, _filename(item),
-                                                            item.sha256),
-                                       truncation=self.truncation))
-            body = bodies.segmented_body("text", block, purpose=purpose,
-                                         dimension=self.dimension, max_length_chars=size)
-            self.usage.add(input_chars=len(text))
-            return runner.run(body, ["TEXT"], text=text)
-        first = segments[0] if segments else None
-        step = (first.end_s - first.start_s) if first is not None and first.end_s is not None \
-            and first.start_s is not None else self.segment_seconds
-        block = self._media_block(item, inline_ok=False)
-        body = bodies.segmented_body(item.modality, block, purpose=purpose,
-                                     dimension=self.dimension,
-                                     duration_seconds=round(step) or self.segment_seconds)
-        total = max((s.end_s or 0.0 for s in segments), default=0.0)
-        self.usage.add(input_seconds=total)
-        return runner.run(body, self._types(item.modality))
+            return embed_text_async(self, item, segments, purpose)
+        return embed_media_async(self, item, segments, purpose, self._types(item.modality))
 
     # -- planning --------------------------------------------------------------------------
     def _plan(self, item: MediaItem, segments: Sequence[Segment],
               purpose: str) -> tuple[list[Callable[[], Result]], list[Callable[[], Result]]]:
         """(sync tasks, async tasks) for one item; each task returns rows for its segments."""
         m = item.modality
-        if m == "text" and self.s3_staging and len(item.data) > self.long_text_chars:
+        if m == "text" and self.s3_staging and (len(item.data) > self.long_text_chars
+                                                 or longest_text(segments) > MAX_INPUT_CHARS):
             return [], [lambda: self._async_call(item, segments, purpose)]
         if m in ("text", "document"):
             tasks = []
@@ -265,7 +264,7 @@ class NovaEmbedder:
                         s.index, f"{w} has no text (the nova backend embeds a document's text "
                                  "layer)")])
                 else:
-                    tasks.append(lambda s=seg: self._text_call(s.text, s.index, purpose))
+                    tasks.append(lambda s=seg: self._text_call(s.text, s.index, purpose, s))
             return tasks, []
         if m == "image":
             index = segments[0].index if segments else 0
@@ -309,6 +308,12 @@ class NovaEmbedder:
         sync: list[tuple[int, Callable[[], Result], list[int]]] = []
         slow: list[tuple[int, Callable[[], Result], list[int]]] = []
         for i, (item, segments) in enumerate(batch):
+            if item.modality == "document":  # per-page tasks, each with its own indexes
+                sync += [(i, t, ix) for t, ix in
+                         plan_document(self, item, segments, purpose, self.document_mode)]
+                continue
+            if item.modality == "text" and not self.s3_staging:  # ≤ 8,192 chars a call
+                segments = fit_text_segments(segments)
             tasks, jobs = self._plan(item, segments, purpose)
             every = [s.index for s in segments] or [0]
             if len(tasks) == len(segments) and item.modality in ("text", "document"):
@@ -334,11 +339,18 @@ class NovaEmbedder:
     def embed_texts(self, texts: Sequence[str], *, purpose: str = "GENERIC_INDEX") -> np.ndarray:
         """Embed raw strings (one InvokeModel each, in the pool) → ``(n, dimension)``.
 
+        One vector per string: a string above Nova's 8,192 characters is shortened per
+        ``truncation`` (END keeps the start, START the end) with a ``TextTruncatedWarning``
+        (see :func:`.text_limits.fit_query_text`); index long texts with :meth:`embed`.
+
         Raises
         ------
+        ValueError
+            A string above 8,192 characters with ``truncation="NONE"``.
         RuntimeError
             When a text cannot be embedded (after retries).
         """
+        texts = [fit_query_text(t, self.truncation) for t in texts]
         tasks = [lambda t=t, i=i: self._text_call(t, i, purpose) for i, t in enumerate(texts)]
         rows = self._run(tasks, self.pool_size, [[i] for i in range(len(texts))])
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
@@ -350,11 +362,11 @@ class NovaEmbedder:
         return out
 
     def embed_query(self, item: MediaItem, *, purpose: str = "GENERIC_RETRIEVAL") -> np.ndarray:
-        """A whole file as a query: text (truncated per ``truncation``), image or ≤ 30 s clip."""
-        if item.modality in ("text", "document"):
-            if item.modality != "text":
-                raise ValueError(f"{item.source}: query by document is not supported; "
-                                 "query with its text instead")
+        """A whole file as a query: text (above 8,192 chars cut per ``truncation``, with a
+        warning; see :meth:`embed_texts`), document, image or ≤ 30 s clip."""
+        if item.modality == "document":  # mean of its pages (see documents.query_document)
+            return query_document(self, item, purpose)
+        if item.modality == "text":
             from nova_toolkit.segment import item_text
 
             return self.embed_texts([item_text(item)], purpose=purpose)[0]
