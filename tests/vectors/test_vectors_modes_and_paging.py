@@ -203,3 +203,25 @@ def test_interrupted_backfill_is_finished_on_open(tmp_path) -> None:
     out = fresh.query_vectors(**IX, topK=20, queryTexts=[{"text": "red", "metadataKey":
                                                           "snippet"}])
     assert len(out["vectors"]) == 8
+
+
+def test_starts_with_matches_strings_and_list_items(tmp_path) -> None:
+    c = local_client(tmp_path)
+    c.create_vector_bucket(vectorBucketName=B)
+    _index(c)
+    c.put_vectors(**IX, vectors=[
+        {"key": "a", "data": Q, "metadata": {"p": "docs/2026/a.pdf"}},
+        {"key": "b", "data": Q, "metadata": {"p": ["img/x.png", "docs/old.pdf"]}},
+        {"key": "c", "data": Q, "metadata": {"p": "img/y.png"}},
+        {"key": "d", "data": Q, "metadata": {"p": 7}},
+        {"key": "e", "data": Q, "metadata": {"q": "docs/"}}])
+
+    def keys(flt: dict) -> list[str]:
+        out = c.query_vectors(**IX, topK=10, queryVector=Q, filter=flt)["vectors"]
+        return sorted(v["key"] for v in out)
+
+    assert keys({"p": {"$startsWith": "docs/"}}) == ["a", "b"]
+    assert keys({"p": {"$startsWith": "img/y"}}) == ["c"]
+    assert keys({"p": {"$startsWith": ""}}) == ["a", "b", "c"]  # every string value
+    assert keys({"$or": [{"p": {"$startsWith": "img"}}, {"q": {"$startsWith": "doc"}}]}) == \
+        ["b", "c", "e"]
