@@ -40,6 +40,14 @@ def _media(folder: Path) -> None:
                     str(folder / "presentation.mp4")], check=True, timeout=60)
 
 
+def _run(env: dict[str, str], work: Path) -> str:
+    r = subprocess.run([sys.executable, str(SCRIPT)], env=env, cwd=work, capture_output=True,
+                       text=True, timeout=180)
+    assert r.returncode == 0, f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}"
+    assert "Traceback" not in r.stderr
+    return r.stdout
+
+
 def test_launch_walkthrough_script_runs_unchanged(served_twin, tmp_path):
     if not SCRIPT.is_file():
         pytest.fail(f"{SCRIPT.name} is missing: it is the blog's script, stored unedited "
@@ -54,10 +62,7 @@ def test_launch_walkthrough_script_runs_unchanged(served_twin, tmp_path):
                            text=True, timeout=60)
         assert r.returncode == 0, r.stderr
 
-    r = subprocess.run([sys.executable, str(SCRIPT)], env=env, cwd=work, capture_output=True,
-                       text=True, timeout=180)
-    assert r.returncode == 0, f"stdout:\n{r.stdout}\nstderr:\n{r.stderr}"
-    out = r.stdout
+    out = _run(env, work)
 
     # text and image, 3072 dimensions each
     assert out.count("Generated embedding with 3072 dimensions") == 2, out
@@ -91,4 +96,11 @@ def test_launch_walkthrough_script_runs_unchanged(served_twin, tmp_path):
     assert len(distances) == 3 and distances == sorted(distances)
     assert ("   Metadata: {'type': 'text', 'content': "
             "'Amazon Bedrock provides foundation models'}") in out
-    assert "Traceback" not in r.stderr
+
+    # run again: bucket and index are found (the "already exists" branch); the same keys
+    # overwrite their vectors, so the store still holds three
+    again = _run(env, work)
+    assert "Vector bucket my-vector-store already exists" in again
+    assert "Vector index embeddings already exists" in again
+    assert "Found 3 results:" in again
+    assert re.findall(r"^\d\. (text:.+)$", again, flags=re.M)[0] == keys[0]
