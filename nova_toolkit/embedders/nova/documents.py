@@ -35,6 +35,7 @@ from nova_toolkit.embedders.document_modes import (
 )
 from nova_toolkit.embedders.nova import bodies
 from nova_toolkit.embedders.nova.parse import sync_embeddings
+from nova_toolkit.embedders.nova.text_limits import fit_text_segments
 from nova_toolkit.media import MediaError
 
 if TYPE_CHECKING:
@@ -111,16 +112,17 @@ def plan_document(emb: NovaEmbedder, item: MediaItem, segments: Sequence[Segment
                   purpose: str, mode: str) -> list[Task]:
     """One task per request for a document's pages, each with the segment indexes it covers.
 
-    Text segments become TEXT requests, pages become DOCUMENT_IMAGE requests, as ``mode``
-    says; a page with neither (a DOCX page without text) fails with the reason.
+    Text segments become TEXT requests (a segment over Nova's 8,192 chars is first cut into
+    pieces that fit, :func:`~.text_limits.fit_text_segments`, each row carrying its piece's
+    char span), pages become DOCUMENT_IMAGE requests, as ``mode`` says; a page with neither (a DOCX page without text) fails with the reason.
     """
-    pages = pages_of(list(segments))
+    pages = pages_of(fit_text_segments(list(segments)))  # no TEXT call over 8,192 chars
     texts: list[str] | None = None
     tasks: list[Task] = []
     for page in pages:
         text_rows = wants_text(mode, page, item)
         if text_rows:
-            tasks += [(lambda s=s: emb._text_call(s.text, s.index, purpose), [s.index])
+            tasks += [(lambda s=s: emb._text_call(s.text, s.index, purpose, s), [s.index])
                       for s in page.text_segments]
         if wants_images(mode, page, item):
             if texts is None:

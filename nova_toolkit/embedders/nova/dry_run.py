@@ -14,6 +14,7 @@ from nova_toolkit.embedders.document_modes import (
     wants_text,
 )
 from nova_toolkit.embedders.nova.constants import MAX_INPUT_CHARS, MAX_SYNC_SECONDS
+from nova_toolkit.embedders.nova.text_limits import fit_text_segments
 from nova_toolkit.embedders.nova.usage import CHARS_PER_TOKEN, Usage
 
 
@@ -44,7 +45,9 @@ def dry_run(paths: Iterable[str | os.PathLike], *, max_chars: int = MAX_INPUT_CH
             prices: dict | None = None, document_mode: str = "image") -> DryRunReport:
     """Count requests, input chars/seconds/images and cost for embedding ``paths`` with nova.
 
-    Text is chunked exactly as :meth:`Collection.add` would; audio/video durations come
+    Text is chunked exactly as :meth:`Collection.add` would, and a chunk over Nova's
+    8,192 chars counts as the pieces the client re-cuts it into
+    (:func:`~.text_limits.fit_text_segments`, the same function); audio/video durations come
     from the segmenter when it can read them (else one request per file is counted);
     document pages count as text requests and/or page images as ``document_mode`` says.
     """
@@ -85,7 +88,8 @@ def dry_run(paths: Iterable[str | os.PathLike], *, max_chars: int = MAX_INPUT_CH
             segments = [s for p in pages if wants_text(document_mode, p, item)
                         for s in p.text_segments]
         if item.modality in ("text", "document"):
-            chars = sum(min(len(s.text or ""), MAX_INPUT_CHARS) for s in segments)
+            segments = fit_text_segments(segments)  # what the client sends: ≤ 8,192 a call
+            chars = sum(len(s.text or "") for s in segments)
             usage.add(calls=sum(bool((s.text or "").strip()) for s in segments),
                       input_chars=chars, estimated_tokens=math.ceil(chars / CHARS_PER_TOKEN))
         else:
