@@ -199,6 +199,45 @@ def test_existing_index_gets_text_search_without_losing_vectors(sample_collectio
     assert sum(len(p["vectors"]) for p in listed) == n
 
 
+def test_classic_index_of_an_older_collection_is_upgraded(sample_collection):
+    """An index as the collection wrote it before full-text search: created by a mirror
+    in a bucket from before 30 Sep 2026 (so CLASSIC), no searchable keys."""
+    import datetime as dt
+    import shutil
+
+    from nova_toolkit.collection import NON_FILTERABLE, index_metadata
+
+    root = sample_collection.path / "index"
+    stamp = (root / "store-version.json").read_bytes()
+    shutil.rmtree(root)
+    old = local_client(root, clock=lambda: dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc))
+    old.create_vector_bucket(vectorBucketName=INDEX_BUCKET)
+    old.create_index(vectorBucketName=INDEX_BUCKET, indexName=INDEX_NAME, dataType="float32",
+                     dimension=sample_collection.settings.dimension, distanceMetric="cosine",
+                     metadataConfiguration={"nonFilterableMetadataKeys": list(NON_FILTERABLE)})
+    table = sample_collection.store.segments()
+    old.import_vectors(vectorBucketName=INDEX_BUCKET, indexName=INDEX_NAME,
+                       keys=table.column("key").to_pylist(), data=sample_collection.vectors(),
+                       metadata=index_metadata(table))
+    (root / "store-version.json").write_bytes(stamp)
+    assert old.get_index(vectorBucketName=INDEX_BUCKET,
+                         indexName=INDEX_NAME)["index"]["indexMode"] == "CLASSIC"
+    q = sample_collection.vectors()[0]
+    before = old.query_vectors(vectorBucketName=INDEX_BUCKET, indexName=INDEX_NAME, topK=5,
+                               queryVector={"float32": q.tolist()}, returnDistance=True)
+    reopened = Collection.open(sample_collection.path)
+    word, source = _word_of(reopened, "railway-journeys.txt")
+    assert reopened.search(word, mode="text")[0]["source"] == source
+    cfg = local_client(root).get_index(vectorBucketName=INDEX_BUCKET,
+                                       indexName=INDEX_NAME)["index"]
+    assert cfg["indexMode"] == "ENHANCED" and "snippet" in text_search_configs(cfg)
+    after = reopened.search(vector=q, top_k=5)
+    assert [h["key"] for h in after] == [v["key"] for v in before["vectors"]]
+    assert len(reopened.index_client().get_paginator("list_vectors").paginate(
+        vectorBucketName=INDEX_BUCKET, indexName=INDEX_NAME).build_full_result()["vectors"]
+    ) == len(sample_collection)
+
+
 def test_cli_mode(sample_collection_dir):
     coll = Collection.open(sample_collection_dir)
     word, source = _word_of(coll, "railway-journeys.txt")
