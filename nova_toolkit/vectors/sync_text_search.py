@@ -30,10 +30,6 @@ def _direct(fn: Callable[..., Any], **kw: Any) -> Any:
     return fn(**kw)
 
 
-def _has_text_search(client: Any) -> bool:
-    return all(hasattr(client, op) for op in ("update_index_mode", "update_metadata_configuration"))
-
-
 def text_search_configs(index: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The ``textSearchConfigurations`` of a GetIndex ``index`` dict, by metadata key."""
     meta = index.get("metadataConfiguration") or {}
@@ -98,11 +94,6 @@ def ensure_text_search(
     after that; ``wait=None`` returns at once. Returns a note per change made.
     """
     notes: list[str] = []
-    if not _has_text_search(client):
-        # a client predating index modes (an old mirror): vector search still works, and
-        # a full-text query gets that client's own error
-        return [f"index {bucket}/{index}: this client has no UpdateIndexMode / "
-                "UpdateMetadataConfiguration; full-text search not set up"]
     cfg = call(client.get_index, vectorBucketName=bucket, indexName=index)["index"]
     if cfg.get("indexMode") != "ENHANCED":
         call(client.update_index_mode, vectorBucketName=bucket, indexName=index,
@@ -133,8 +124,6 @@ def wait_active(
     call: Callable[..., Any] = _direct,
 ) -> None:
     """Wait until the searchable ``keys`` of ``bucket``/``index`` report status ACTIVE."""
-    if not _has_text_search(client):
-        return
     deadline = time.monotonic() + timeout
     delay = 0.02
     while True:

@@ -222,3 +222,37 @@ def test_push_from_a_collection_like_object(tmp_path: Path, remote) -> None:
     assert rep.vectors == 40
     assert Path(rep.checkpoint) == tmp_path / "coll" / "push-rbk-rix.json"
     assert sorted(g["key"] for g in _all_remote(remote)) == keys
+
+
+def test_push_makes_an_existing_index_enhanced_and_searchable(tmp_path: Path, remote) -> None:
+    """A remote index pushed before full-text search: push upgrades it in place."""
+    c, keys, _ = _local(tmp_path / "local", 120, big=False)
+    c.update_metadata_configuration(vectorBucketName="collection", indexName="segments",
+                                    add={"textSearchConfigurations": [
+                                        {"metadataKey": "snippet", "language": "en"}]})
+    remote.create_vector_bucket(vectorBucketName="rbk")
+    remote.create_index(vectorBucketName="rbk", indexName="rix", dataType="float32",
+                        dimension=DIM, distanceMetric="cosine")  # fmt: skip
+    rep = sync.push(c, remote, bucket="rbk", index="rix", sleep=lambda s: None)
+    assert rep.vectors == 120
+    cfg = remote.get_index(vectorBucketName="rbk", indexName="rix")["index"]
+    assert cfg["indexMode"] == "ENHANCED"
+    searchable = cfg["metadataConfiguration"]["textSearchConfigurations"]
+    assert [(s["metadataKey"], s["language"]) for s in searchable] == [("snippet", "en")]
+    assert any("full-text search added on snippet" in n for n in rep.notes)
+
+
+def test_refused_text_search_is_a_note_and_the_vectors_still_go(tmp_path: Path, remote) -> None:
+    """The remote refuses another searchable key (an index has at most 10): push goes on."""
+    c, keys, _ = _local(tmp_path / "local", 80, big=False)
+    c.update_metadata_configuration(vectorBucketName="collection", indexName="segments",
+                                    add={"textSearchConfigurations": [
+                                        {"metadataKey": "snippet", "language": "en"}]})
+    remote.create_vector_bucket(vectorBucketName="rbk")
+    full = [{"metadataKey": f"t{i}", "language": "en"} for i in range(10)]
+    remote.create_index(vectorBucketName="rbk", indexName="rix", dataType="float32",
+                        dimension=DIM, distanceMetric="cosine",
+                        metadataConfiguration={"textSearchConfigurations": full})  # fmt: skip
+    rep = sync.push(c, remote, bucket="rbk", index="rix", sleep=lambda s: None)
+    assert rep.vectors == 80 and len(_all_remote(remote)) == 80
+    assert any("full-text search not set up (ValidationException" in n for n in rep.notes)
