@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -101,20 +100,6 @@ def query_request(*, bucket: str, index: str, mode: str, top_k: int,
     return req
 
 
-def _pages(client: Any, req: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Response pages of one query, following ``nextToken`` (botocore's paginator)."""
-    if client.can_paginate("query_vectors"):
-        yield from client.get_paginator("query_vectors").paginate(**req)
-        return
-    token = None
-    while True:  # a client without paginators: the same loop by hand
-        resp = client.query_vectors(**req, **({"nextToken": token} if token else {}))
-        yield resp
-        token = resp.get("nextToken")
-        if not token:
-            return
-
-
 def _hit(v: dict[str, Any]) -> dict[str, Any]:
     raw = v.get("scores") or {}
     scores: dict[str, float] = {}
@@ -153,7 +138,8 @@ def query_index(client: Any, *, bucket: str, index: str, mode: str, top_k: int,
                         text=text, filter=filter)
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for page in _pages(client, req):
+    # botocore's paginator repeats the query with each nextToken (lazily: stops when we do)
+    for page in client.get_paginator("query_vectors").paginate(**req):
         for v in page.get("vectors") or []:
             if v["key"] not in seen:  # a write between pages may repeat a key
                 seen.add(v["key"])
