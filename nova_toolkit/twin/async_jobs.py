@@ -11,6 +11,7 @@ instead (to test clients against a service that does that).
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import json
 import secrets
@@ -34,6 +35,26 @@ def output_folder(s3_uri: str, invocation_id: str) -> str:
     return f"{s3_uri.rstrip('/')}/{invocation_id}"
 
 
+def _sort_key(job: dict[str, Any]) -> tuple[str, str]:
+    return job["submitTime"].isoformat(), job["invocationArn"]
+
+
+def _make_token(key: tuple[str, str]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(key)).encode()).decode()
+
+
+def _read_token(token: str) -> tuple[str, str]:
+    """The sort key a ``nextToken`` continues after; ValidationException when it is not
+    one of this twin's tokens (wording unconfirmed)."""
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token.encode()))
+        if isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key):
+            return key[0], key[1]
+    except (ValueError, TypeError):
+        pass
+    raise ServiceError("ValidationException", "The provided pagination token is invalid.", 400)
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
@@ -50,18 +71,27 @@ class AsyncJobs:
         self.region = region
         self.account = account
         self.jobs: dict[str, dict[str, Any]] = {}
-        self.tokens: dict[str, str] = {}
+        self.tokens: dict[str, tuple[str, str]] = {}  # token -> (ARN, request fingerprint)
+        self.tags: dict[str, list[dict[str, str]]] = {}  # kept, not returned (as on AWS)
         self._lock = threading.Lock()
         self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="twin-async")
 
     def start(self, model_arn: str, req: NovaRequest, output: dict[str, Any],
-              token: str | None) -> str:
-        """Record a job and queue it; the same ``clientRequestToken`` returns the same ARN."""
+              token: str | None, *, fingerprint: str = "",
+              tags: list[dict[str, str]] | None = None) -> str:
+        """Record a job and queue it. The same ``clientRequestToken`` with the same request
+        (``fingerprint``) returns the same ARN; with another request it is refused
+        (:data:`~.bedrock_ops.TOKEN_REUSED`)."""
+        from nova_toolkit.twin.bedrock_ops import TOKEN_REUSED
+
         s3_uri = output["s3OutputDataConfig"]["s3Uri"]
         parse_s3_uri(s3_uri)
         with self._lock:
             if token and token in self.tokens:
-                return self.tokens[token]
+                arn, seen = self.tokens[token]
+                if seen != fingerprint:
+                    raise TOKEN_REUSED.error()
+                return arn
             job_id = "".join(secrets.choice(_ID_CHARS) for _ in range(12))
             arn = f"arn:aws:bedrock:{self.region}:{self.account}:async-invoke/{job_id}"
             now = _now()
@@ -73,8 +103,9 @@ class AsyncJobs:
                    "outputDataConfig": {**output, "s3OutputDataConfig": reported}}
             if token:
                 job["clientRequestToken"] = token
-                self.tokens[token] = arn
+                self.tokens[token] = (arn, fingerprint)
             self.jobs[arn] = job
+            self.tags[arn] = list(tags or [])
         self._pool.submit(self._run, arn, folder, req)
         return arn
 
@@ -123,8 +154,10 @@ class AsyncJobs:
                                    f"Invocation with ARN {arn} not found.", 400)
             return dict(job)
 
-    def list(self, query: dict[str, str]) -> dict[str, Any]:
-        """ListAsyncInvokes: status and submit-time filters, sorting, offset tokens."""
+    def list(self, query: dict[str, Any]) -> dict[str, Any]:
+        """ListAsyncInvokes: status and submit-time filters, sorting by submission time,
+        pages of ``maxResults`` with keyset tokens (a page never repeats or skips a job
+        when jobs are added between pages)."""
         from botocore.utils import parse_timestamp
 
         with self._lock:
@@ -137,17 +170,16 @@ class AsyncJobs:
         if query.get("submitTimeBefore"):
             before = parse_timestamp(query["submitTimeBefore"])
             jobs = [j for j in jobs if j["submitTime"] < before]
-        jobs.sort(key=lambda j: j["submitTime"],
-                  reverse=query.get("sortOrder", "Descending") == "Descending")
-        try:
-            start = int(query.get("nextToken") or 0)
-            size = int(query.get("maxResults") or 1000)
-        except ValueError:
-            raise ServiceError("ValidationException", "Invalid nextToken or maxResults", 400)\
-                from None
-        out: dict[str, Any] = {"asyncInvokeSummaries": jobs[start:start + size]}
-        if start + size < len(jobs):
-            out["nextToken"] = str(start + size)
+        descending = query.get("sortOrder", "Descending") == "Descending"
+        jobs.sort(key=_sort_key, reverse=descending)
+        if query.get("nextToken"):
+            last = _read_token(query["nextToken"])
+            jobs = [j for j in jobs if (_sort_key(j) < last if descending
+                                        else _sort_key(j) > last)]
+        size = int(query.get("maxResults") or 1000)
+        out: dict[str, Any] = {"asyncInvokeSummaries": jobs[:size]}
+        if len(jobs) > size:
+            out["nextToken"] = _make_token(_sort_key(jobs[size - 1]))
         return out
 
     def shutdown(self) -> None:

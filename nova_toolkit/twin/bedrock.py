@@ -1,5 +1,6 @@
 """bedrock-runtime on the twin: InvokeModel, StartAsyncInvoke, GetAsyncInvoke, ListAsyncInvokes
-for the Nova Multimodal Embeddings model, in botocore's rest-json wire format."""
+for the Nova Multimodal Embeddings model, in botocore's rest-json wire format; every other
+operation of the installed model is refused as Bedrock refuses it (:mod:`.bedrock_ops`)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,17 @@ from urllib.parse import unquote
 from werkzeug.wrappers import Request, Response
 
 from nova_toolkit.twin.async_jobs import AsyncJobs
+from nova_toolkit.twin.bedrock_ops import (
+    MODEL_OPERATIONS,
+    REFUSED_OPERATIONS,
+    SERVED,
+    SERVICE,
+    check_members,
+    route,
+)
 from nova_toolkit.twin.config import ACCOUNT_ID, NOVA_MODEL_ID, TwinConfig
 from nova_toolkit.twin.faults import DROP, FaultInjector
+from nova_toolkit.twin.model_checks import check_input, request_params, service_model
 from nova_toolkit.twin.models import TwinModel
 from nova_toolkit.twin.nova_compute import check_supported, embed_single, segment_count
 from nova_toolkit.twin.nova_requests import MAX_BODY_BYTES, NovaRequest, invalid, parse_request
@@ -65,17 +75,35 @@ class BedrockRuntime:
                               echo_output_uri=config.echo_output_uri, limits=self.limits)
 
     def handle(self, request: Request) -> Response:
-        path, method = request.path, request.method
-        if path.startswith("/model/") and path.endswith("/invoke") and method == "POST":
-            return self.invoke_model(request, path[len("/model/"):-len("/invoke")])
-        if path == "/async-invoke" and method == "POST":
-            return self.start_async_invoke(request)
-        if path == "/async-invoke" and method == "GET":
-            return json_response(self.jobs.list(request.args.to_dict()))
-        if path.startswith("/async-invoke/") and method == "GET":
-            return json_response(self.jobs.get(unquote(path[len("/async-invoke/"):])))
-        raise ServiceError("UnknownOperationException", f"{method} {path} is not an operation "
-                           "of bedrock-runtime on this twin", 404)
+        """Route by the botocore model's request URIs; check the request against the
+        model's constraints; serve it or refuse it (see :mod:`.bedrock_ops`)."""
+        found = route(request.method, request.path)
+        if found is None:
+            raise ServiceError("UnknownOperationException", f"{request.method} {request.path} "
+                               "is not an operation of bedrock-runtime", 404)
+        operation, uri = found
+        op_model = service_model(SERVICE).operation_model(operation)
+        body = None
+        if op_model.input_shape is not None and not op_model.input_shape.serialization.get(
+                "payload"):
+            body = _json_body(request)
+        params = request_params(op_model, request, uri, body)
+        check_input(op_model, params)
+        if operation in SERVED:
+            return getattr(self, SERVED[operation])(request, params)
+        if operation not in REFUSED_OPERATIONS:
+            raise ServiceError("UnknownOperationException", f"{operation} is not served or "
+                               "refused by the twin (see twin/bedrock_ops.py)", 404)
+        if operation in MODEL_OPERATIONS:
+            model_arn(params.get("modelId", ""), self.config.region)
+        guardrail = params.get("guardrailIdentifier", "")
+        raise REFUSED_OPERATIONS[operation].error(guardrail=guardrail)
+
+    def get_async_invoke(self, request: Request, params: dict[str, Any]) -> Response:
+        return json_response(self.jobs.get(params["invocationArn"]))
+
+    def list_async_invokes(self, request: Request, params: dict[str, Any]) -> Response:
+        return json_response(self.jobs.list(params))
 
     def _faults(self, operation: str, key: str | None) -> None:
         try:
@@ -86,8 +114,9 @@ class BedrockRuntime:
             self.stats.record(operation, exc.code, key)
             raise
 
-    def invoke_model(self, request: Request, model_id: str) -> Response:
-        model_arn(model_id, self.config.region)
+    def invoke_model(self, request: Request, params: dict[str, Any]) -> Response:
+        model_arn(params["modelId"], self.config.region)
+        echo = check_members("InvokeModel", params)
         raw = request.get_data()
         if len(raw) > MAX_BODY_BYTES:
             raise invalid(f"#: request body is {len(raw)} bytes, above {MAX_BODY_BYTES}")
@@ -102,17 +131,14 @@ class BedrockRuntime:
             self.s3.read(req.s3_uri) if req.s3_uri else None)
         embeddings = embed_single(self.model, req, data)
         self.stats.record("InvokeModel", "ok", key)
-        headers = {}
+        headers = dict(echo)
         tokens = input_tokens(req)
         if tokens is not None:
             headers[TOKEN_HEADER] = str(tokens)
         return json_response({"embeddings": embeddings}, headers=headers)
 
-    def start_async_invoke(self, request: Request) -> Response:
-        try:
-            body = json.loads(request.get_data() or b"{}")
-        except ValueError:
-            raise ServiceError("SerializationException", "Body is not valid JSON", 400) from None
+    def start_async_invoke(self, request: Request, params: dict[str, Any]) -> Response:
+        body = params
         arn = model_arn(str(body.get("modelId", "")), self.config.region)
         output = body.get("outputDataConfig")
         if not isinstance(output, dict) or "s3Uri" not in (output.get("s3OutputDataConfig") or {}):
@@ -124,12 +150,35 @@ class BedrockRuntime:
             self.limits.check(segment_count(self.model, req, req.data), req.modality)
         key = req.input_key()
         self._faults("StartAsyncInvoke", key)
-        invocation = self.jobs.start(arn, req, output, body.get("clientRequestToken"))
+        invocation = self.jobs.start(arn, req, output, body.get("clientRequestToken"),
+                                     fingerprint=_fingerprint(body), tags=body.get("tags"))
         self.stats.record("StartAsyncInvoke", "ok", key)
         return json_response({"invocationArn": invocation})
 
     def shutdown(self) -> None:
         self.jobs.shutdown()
+
+
+def _json_body(request: Request) -> dict[str, Any]:
+    """The JSON object of a request body (``{}`` when empty)."""
+    raw = request.get_data()
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise ServiceError("ValidationException", "The request body is not valid JSON.",
+                           400) from None
+    if not isinstance(body, dict):
+        raise ServiceError("ValidationException", "The request body must be a JSON object.",
+                           400)
+    return body
+
+
+def _fingerprint(body: dict[str, Any]) -> str:
+    """What makes two StartAsyncInvoke requests "the same" for a clientRequestToken."""
+    same = {k: body.get(k) for k in ("modelId", "modelInput", "outputDataConfig", "tags")}
+    return json.dumps(same, sort_keys=True, default=str)
 
 
 def describe(error: ServiceError) -> dict[str, Any]:
