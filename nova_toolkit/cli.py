@@ -38,6 +38,9 @@ def _parser() -> argparse.ArgumentParser:
     e.add_argument("--embedding-mode", default=None,
                    choices=("AUDIO_VIDEO_COMBINED", "AUDIO_VIDEO_SEPARATE"),
                    help="video: one combined row per window, or separate VIDEO and AUDIO rows")
+    e.add_argument("--document-mode", default=None, choices=("text", "image", "both"),
+                   help="PDF/DOCX pages as page images (nova default; DOCUMENT_IMAGE), their "
+                        "text layer (local default) or both")
     e.add_argument("--keep-missing", action="store_true",
                    help="keep rows of files that disappeared from an embedded folder")
     e.add_argument("--metadata", default=None, metavar="JSON",
@@ -58,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--top-k", type=int, default=10, metavar="K")
     s.add_argument("--filter", default=None, metavar="JSON",
                    help='S3 Vectors filter, e.g. \'{"modality": "image"}\'')
+    s.add_argument("--mode", default="vector", metavar="MODE",
+                   help="vector (default), text (BM25 over the snippets; no model loaded) or "
+                        "hybrid (both, Reciprocal Rank Fusion)")
     s.add_argument("--json", action="store_true", help="print one JSON array")
 
     i = sub.add_parser("info", help="settings and counts of a collection")
@@ -92,6 +98,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="share of model calls whose connection is closed unanswered")
     v.add_argument("--fast-embeddings", action="store_true",
                    help="deterministic hash-seeded vectors instead of the local model")
+    v.add_argument("--max-text-segments", type=int, default=None, metavar="N",
+                   help="segments one async text job may produce (Nova: 1,900)")
+    v.add_argument("--max-media-segments", type=int, default=None, metavar="N",
+                   help="segments one async audio/video job may produce (Nova: 1,434)")
     v.add_argument("--seed", type=int, default=None, help="seed of the fault injector")
     v.add_argument("--verbose", action="store_true", help="log every request")
     from nova_toolkit.vectors.sync_cli import add_sync_commands
@@ -144,6 +154,8 @@ def _dry_run(args: argparse.Namespace, backend: str) -> int:
     from nova_toolkit.embedders.nova import dry_run
 
     kwargs = {"max_chars": args.max_chars} if args.max_chars is not None else {}
+    if args.document_mode is not None:
+        kwargs["document_mode"] = args.document_mode
     report = dry_run(args.paths, **kwargs)
     print(report.summary())
     for source, reason in report.skipped:
@@ -164,7 +176,8 @@ def _embed(args: argparse.Namespace) -> int:
     coll = Collection.open(args.collection, backend=args.backend, dimension=args.dimension,
                            max_chars=args.max_chars, purpose=args.purpose,
                            segment_seconds=args.segment_seconds,
-                           embedding_mode=args.embedding_mode, **options)
+                           embedding_mode=args.embedding_mode,
+                           document_mode=args.document_mode, **options)
     report = coll.add(args.paths, keep_missing=args.keep_missing,
                       metadata=_json_arg(args.metadata, "--metadata"),
                       progress=not args.no_progress)
@@ -184,7 +197,7 @@ def _search(args: argparse.Namespace) -> int:
 
     backend = _stored_backend(args.collection) or "local"
     coll = Collection.open(args.collection, create=False, **_backend_options(args, backend))
-    hits = coll.search(args.text, file=args.file, top_k=args.top_k,
+    hits = coll.search(args.text, file=args.file, top_k=args.top_k, mode=args.mode,
                        filter=_json_arg(args.filter, "--filter"))
     if args.json:
         json.dump(list(hits), sys.stdout, ensure_ascii=False)
@@ -204,7 +217,9 @@ def _search(args: argparse.Namespace) -> int:
         snippet = " ".join((hit["snippet"] or "").split())
         if len(snippet) > 110:
             snippet = snippet[:107] + "..."
-        print(f"{rank:>2}. {hit['distance']:.4f}  [{hit['modality']}] {hit['source']} "
+        score = {"text": "bm25", "hybrid": "fused"}.get(args.mode)
+        value = hit["scores"].get(score, 0.0) if score else hit["distance"]
+        print(f"{rank:>2}. {value:.4f}  [{hit['modality']}] {hit['source']} "
               f"({', '.join(where)})\n      {snippet}")
     return 0
 
@@ -219,7 +234,7 @@ def _info(args: argparse.Namespace) -> int:
     s = info["settings"]
     print(f"collection {info['path']} (format {info['format_version']}, version {info['version']})")
     print(f"  backend {s['backend']}  model {s['model_id']}  dimension {s['dimension']}  "
-          f"purpose {s['purpose']}")
+          f"purpose {s['purpose']}  document mode {s.get('document_mode', 'text')}")
     print(f"  segmentation {json.dumps(s['segmentation'], sort_keys=True)}")
     by = ", ".join(f"{k} {v}" for k, v in sorted(info["items_by_modality"].items()))
     print(f"  {info['items']} items ({by or 'none'}), {info['segments']} vector rows, "
@@ -233,7 +248,9 @@ def _serve(args: argparse.Namespace) -> int:
     config = TwinConfig(root=args.root, latency_ms=args.latency_ms, rps_quota=args.rps_quota,
                         throttle_rate=args.throttle_rate, error_rate=args.error_rate, timeout_rate=args.timeout_rate,
                         drop_rate=args.drop_rate, fast_embeddings=args.fast_embeddings,
-                        seed=args.seed, quiet=not args.verbose)
+                        seed=args.seed, quiet=not args.verbose,
+                        **{k: v for k in ("max_text_segments", "max_media_segments")
+                           if (v := getattr(args, k)) is not None})
     try:
         serve(config, host=args.host, port=args.port)
     except KeyboardInterrupt:

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from tqdm.auto import tqdm
 
 from nova_toolkit.embedders import RETRIEVAL_PURPOSE, Embedder, EmbedFailure
+from nova_toolkit.embedders.document_modes import mode_for_open
 from nova_toolkit.media import MediaError, MediaItem, iter_files
 from nova_toolkit.segment import Segment, SegmentationConfig, segment_item
 from nova_toolkit.store import (
@@ -123,6 +124,7 @@ class Collection:
         segment_seconds: float | None = None,
         embedding_mode: str | None = None,
         purpose: str | None = None,
+        document_mode: str | None = None,
         embedder: Embedder | None = None,
         create: bool = True,
         **backend_options: Any,
@@ -148,6 +150,9 @@ class Collection:
             AUDIO_VIDEO_COMBINED (one row per video window) or AUDIO_VIDEO_SEPARATE.
         purpose : str
             ``embeddingPurpose`` for stored vectors (GENERIC_INDEX).
+        document_mode : str
+            PDF/DOCX pages as ``text``, ``image`` or ``both`` (default: the backend's, nova
+            ``image``, local ``text``); see :mod:`nova_toolkit.embedders.document_modes`.
         embedder : Embedder
             A ready backend instance instead of ``backend`` + options.
         **backend_options
@@ -160,7 +165,7 @@ class Collection:
         stored = Store.open(path).settings if exists else None
         seg = stored.segmentation if stored else {}
         asked = (backend, dimension, max_chars, overlap_chars, segment_seconds, embedding_mode,
-                 purpose)
+                 purpose, document_mode)
         if stored is not None and embedder is None and all(v is None for v in asked):
             return cls(Store.open(path), None, backend_options=backend_options)
         if embedder is None:
@@ -170,8 +175,11 @@ class Collection:
                 embedding_mode=embedding_mode or seg.get("embedding_mode"),
                 segment_seconds=segment_seconds or seg.get("segment_seconds"),
                 extra=stored.extra if stored and stored.backend == name else None,
-                **backend_options,
+                document_mode=mode_for_open(document_mode, stored and stored.document_mode,
+                                            exists), **backend_options,
             )
+        elif document_mode not in (None, getattr(embedder, "document_mode", document_mode)):
+            raise ValueError(f"document_mode={document_mode!r} differs from the embedder's")
         if max_chars is None:
             max_chars = seg.get("max_chars", embedder.default_max_chars)
         if overlap_chars is None:
@@ -203,7 +211,8 @@ class Collection:
             emb = build_embedder(
                 s.backend, dimension=s.dimension, extra=s.extra,
                 embedding_mode=s.segmentation.get("embedding_mode"),
-                segment_seconds=s.segmentation.get("segment_seconds"), **self._backend_options)
+                segment_seconds=s.segmentation.get("segment_seconds"),
+                document_mode=s.effective_document_mode, **self._backend_options)
             if emb.model_id != s.model_id:
                 raise StoreError(
                     f"{self.path}: built with model {s.model_id!r}, but this installation "
@@ -340,7 +349,7 @@ class Collection:
 
         settings = CollectionSettings(
             backend=s.backend, model_id=s.model_id, dimension=dimension, purpose=s.purpose,
-            segmentation=s.segmentation, extra=s.extra)
+            segmentation=s.segmentation, extra=s.extra, document_mode=s.document_mode)
         target = Store.open(path, settings)
         items, segs = self.store.items(), self.store.segments()
         new_key = {k: cache_key(h, settings) for k, h in zip(
@@ -402,8 +411,12 @@ class Collection:
         want = {"version": self.store.version, "dimension": self.settings.dimension}
         if self._index is not None and self._index[0] == want and stamp.is_file():
             return self._index[1]
+        from nova_toolkit.vectors import sync_text_search
+
         if stamp.is_file() and json.loads(stamp.read_text()) == want:
             client = local_client(root)
+            sync_text_search.ensure_text_search(  # an index from before full-text search
+                client, bucket=INDEX_BUCKET, index=INDEX_NAME)
             self._index = (want, client)
             return client
         with self.store.writer():
@@ -411,11 +424,9 @@ class Collection:
                 shutil.rmtree(root)
             client = local_client(root)
             client.create_vector_bucket(vectorBucketName=INDEX_BUCKET)
-            client.create_index(
-                vectorBucketName=INDEX_BUCKET, indexName=INDEX_NAME, dataType="float32",
-                dimension=self.settings.dimension, distanceMetric="cosine",
-                metadataConfiguration={"nonFilterableMetadataKeys": list(NON_FILTERABLE)},
-            )
+            sync_text_search.create_index(  # ENHANCED, snippet full-text searchable
+                client, bucket=INDEX_BUCKET, index=INDEX_NAME, distance_metric="cosine",
+                dimension=self.settings.dimension, non_filterable=NON_FILTERABLE)
             table = self.store.segments()
             if table.num_rows:
                 client.import_vectors(
@@ -423,6 +434,8 @@ class Collection:
                     keys=table.column("key").to_pylist(), data=self.vectors(),
                     metadata=index_metadata(table),
                 )
+            sync_text_search.wait_active(client, bucket=INDEX_BUCKET, index=INDEX_NAME,
+                                         keys=["snippet"])
             from nova_toolkit.store import atomic_write_bytes
             atomic_write_bytes(stamp, json.dumps(want).encode())
         self._index = (want, client)
@@ -450,38 +463,44 @@ class Collection:
         top_k: int = 10,
         filter: dict | None = None,
         modality: str | None = None,
+        mode: str = "vector",
+        remote: tuple[Any, str, str] | None = None,
     ) -> SearchResults:
-        """Nearest segments to a text, a file or a vector.
+        """Segments best matching a text, a file or a vector, in one of three modes.
 
         Parameters
         ----------
         text, file, vector
-            Exactly one query.
+            The query: exactly one in ``vector`` mode; ``text`` only in ``text`` mode;
+            ``text`` plus at most one of ``file`` / ``vector`` in ``hybrid`` mode.
         top_k : int
-            Results wanted (1–100, S3 Vectors' cap).
+            Results wanted, fetched over as many QueryVectors pages as it takes; not
+            capped on the local index, capped at S3 Vectors' limit (with a warning) on
+            ``remote``.
         filter : dict, optional
-            S3 Vectors filter on row metadata, e.g. ``{"modality": "image"}``.
+            S3 Vectors filter on row metadata, e.g. ``{"modality": "image"}`` (every mode).
         modality : str, optional
             Target modality: adds ``{"modality": ...}`` to the filter and picks
             the matching retrieval purpose.
+        mode : str
+            ``vector`` (embedding distance), ``text`` (BM25 over the rows' snippets; loads
+            no model) or ``hybrid`` (both, Reciprocal Rank Fusion). See
+            :mod:`nova_toolkit.search_modes`.
+        remote : (client, bucket, index), optional
+            Query a pushed copy (``boto3.client("s3vectors")``, AWS or the twin) instead
+            of the local index; hits are matched to this collection's rows by key.
         """
-        given = sum(x is not None for x in (text, file, vector))
-        if given != 1:
-            raise ValueError("give exactly one of text=, file= or vector=")
-        if vector is None:
-            vector = self.embed_query(text=text, file=file, modality=modality)
+        from nova_toolkit.search_modes import check_query, query_index
+
+        check_query(mode, text, file, vector)
+        if vector is None and mode != "text":
+            vector = self.embed_query(text=None if file else text, file=file, modality=modality)
         if modality is not None:
             filter = {"$and": [filter, {"modality": modality}]} if filter else {"modality": modality}
-        client = self.index_client()
-        kwargs: dict[str, Any] = {
-            "vectorBucketName": INDEX_BUCKET, "indexName": INDEX_NAME, "topK": int(top_k),
-            "queryVector": {"float32": np.asarray(vector, dtype=np.float32).tolist()},
-            "returnDistance": True, "returnMetadata": False,
-        }
-        if filter:
-            kwargs["filter"] = filter
-        response = client.query_vectors(**kwargs)
-        return SearchResults(self._hits(response["vectors"]))
+        client, bucket, index = remote or (self.index_client(), INDEX_BUCKET, INDEX_NAME)
+        found = query_index(client, bucket=bucket, index=index, mode=mode, top_k=top_k,
+                            vector=vector, text=text, filter=filter)
+        return SearchResults(self._hits(found))
 
     def _hits(self, found: list[dict]) -> list[dict]:
         if not found:
@@ -490,9 +509,11 @@ class Collection:
         if self._lookup is None or self._lookup[0] != self.store.version:
             keys = table.column("key").to_pylist()
             self._lookup = (self.store.version, {k: i for i, k in enumerate(keys)})
+        found = [v for v in found if v["key"] in self._lookup[1]]  # remote: rows gone here
         rows = [self._lookup[1][v["key"]] for v in found]
         picked = table.drop_columns(["vector"]).take(pa.array(rows, pa.int64())).to_pylist()
-        return [hit_record(row, v["distance"]) for row, v in zip(picked, found, strict=True)]
+        return [hit_record(row, v["distance"], v.get("scores"))
+                for row, v in zip(picked, found, strict=True)]
 
 
 class SearchResults(list):
@@ -504,11 +525,16 @@ class SearchResults(list):
         return pd.DataFrame(self)
 
 
-def hit_record(row: dict, distance: float) -> dict:
-    """The public shape of one search hit (the CLI's ``--json`` objects)."""
+def hit_record(row: dict, distance: float | None, scores: dict | None = None) -> dict:
+    """The public shape of one search hit (the CLI's ``--json`` objects).
+
+    ``distance`` is None in text mode; ``scores`` holds ``bm25`` / ``fused`` /
+    ``vector_distance`` as the mode gives them (see :mod:`nova_toolkit.search_modes`).
+    """
     return {
         "key": row["key"],
-        "distance": float(distance),
+        "distance": None if distance is None else float(distance),
+        "scores": dict(scores or {}),
         "source": row["source"],
         "modality": row["modality"],
         "embedding_type": row["embedding_type"],
@@ -559,7 +585,8 @@ def build_embedder(name: str, *, extra: dict | None = None, **options: Any) -> E
     for key, value in options.items():
         if value is None:
             continue
-        if key in params or takes_any or key not in ("embedding_mode", "segment_seconds"):
+        if key in params or takes_any or key not in ("embedding_mode", "segment_seconds",
+                                                     "document_mode"):
             kwargs[key] = value
     return factory(**kwargs)
 
@@ -571,6 +598,7 @@ def _settings_for(embedder: Embedder, purpose: str,
     return CollectionSettings(
         backend=embedder.name, model_id=embedder.model_id, dimension=embedder.dimension,
         purpose=purpose, segmentation=config.to_dict(), extra=extra,
+        document_mode=getattr(embedder, "document_mode", None),
     )
 
 
