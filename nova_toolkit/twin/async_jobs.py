@@ -20,6 +20,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from nova_toolkit.twin.bedrock_ops import TOKEN_REUSED
 from nova_toolkit.twin.models import TwinModel
 from nova_toolkit.twin.nova_compute import OUTPUT_FILES, embed_segmented
 from nova_toolkit.twin.nova_requests import NovaRequest
@@ -82,8 +83,6 @@ class AsyncJobs:
         """Record a job and queue it. The same ``clientRequestToken`` with the same request
         (``fingerprint``) returns the same ARN; with another request it is refused
         (:data:`~.bedrock_ops.TOKEN_REUSED`)."""
-        from nova_toolkit.twin.bedrock_ops import TOKEN_REUSED
-
         s3_uri = output["s3OutputDataConfig"]["s3Uri"]
         parse_s3_uri(s3_uri)
         with self._lock:

@@ -40,7 +40,12 @@ class Dropped(Exception):
 
 
 def model_arn(model_id: str, region: str) -> str:
-    """The foundation-model ARN of ``model_id``; ValidationException for another model."""
+    """The foundation-model ARN of ``model_id``; ValidationException for another model.
+
+    The wording is Bedrock's for a model id it does not serve, as InvokeModel, Converse and
+    ConverseStream answer it in public reports (e.g. aws-samples/amazon-bedrock-workshop#315,
+    aws-samples/amazon-bedrock-samples#443).
+    """
     raw = unquote(model_id)
     base = raw.rsplit("foundation-model/", 1)[-1] if raw.startswith("arn:") else raw
     for prefix in ("us.", "eu.", "apac.", "global."):
