@@ -382,8 +382,13 @@ def pdf_page_texts(item: MediaItem) -> list[str]:
             doc.close()
 
 
-def render_pdf_page(item: MediaItem, page: int, *, long_side: int = 1600) -> PILImage.Image:
-    """Render page ``page`` (from 1) to RGB, its long side about ``long_side`` pixels."""
+def render_pdf_page(item: MediaItem, page: int, *, long_side: int = 1600,
+                    dpi: float | None = None) -> PILImage.Image:
+    """Render page ``page`` (from 1) to RGB.
+
+    Without ``dpi`` its long side is about ``long_side`` pixels (scale 0.5–4); with
+    ``dpi`` it is rendered at that resolution, the long side capped at ``long_side``.
+    """
     with _pdfium_lock:
         doc = open_pdf(item)
         try:
@@ -392,7 +397,8 @@ def render_pdf_page(item: MediaItem, page: int, *, long_side: int = 1600) -> PIL
             pg = doc[page - 1]
             try:
                 w, h = pg.get_size()
-                scale = min(4.0, max(0.5, long_side / max(w, h, 1.0)))
+                fit = long_side / max(w, h, 1.0)  # w, h in points (1/72 in)
+                scale = min(4.0, max(0.5, fit)) if dpi is None else min(dpi / 72.0, fit)
                 bitmap = pg.render(scale=scale)
                 return bitmap.to_pil().convert("RGB")
             finally:

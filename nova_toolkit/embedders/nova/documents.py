@@ -64,22 +64,9 @@ def render_page(item: MediaItem, page: int, *, dpi: float = RENDER_DPI,
     MediaError
         The PDF cannot be opened or has no such page.
     """
-    from nova_toolkit.decode import open_pdf, pdfium_lock
+    from nova_toolkit.decode import render_pdf_page
 
-    with pdfium_lock():
-        doc = open_pdf(item)
-        try:
-            if not 1 <= page <= len(doc):
-                raise MediaError(item.source, f"PDF has no page {page} (it has {len(doc)})")
-            pg = doc[page - 1]
-            try:
-                w, h = pg.get_size()  # points (1/72 in)
-                scale = min(dpi / 72.0, max_side / max(w, h, 1.0))
-                image = pg.render(scale=scale).to_pil().convert("RGB")
-            finally:
-                pg.close()
-        finally:
-            doc.close()
+    image = render_pdf_page(item, page, long_side=max_side, dpi=dpi)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=False, compress_level=6)
     if out.tell() <= PNG_BUDGET:
