@@ -20,7 +20,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from nova_toolkit.twin.bedrock_ops import TOKEN_REUSED
+from nova_toolkit.twin.bedrock_ops import BAD_PAGE_TOKEN, JOB_NOT_FOUND, TOKEN_REUSED
 from nova_toolkit.twin.models import TwinModel
 from nova_toolkit.twin.nova_compute import OUTPUT_FILES, embed_segmented
 from nova_toolkit.twin.nova_requests import NovaRequest
@@ -45,15 +45,15 @@ def _make_token(key: tuple[str, str]) -> str:
 
 
 def _read_token(token: str) -> tuple[str, str]:
-    """The sort key a ``nextToken`` continues after; ValidationException when it is not
-    one of this twin's tokens (wording unconfirmed)."""
+    """The sort key a ``nextToken`` continues after; BAD_PAGE_TOKEN when it is not one of
+    this twin's tokens."""
     try:
         key = json.loads(base64.urlsafe_b64decode(token.encode()))
         if isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key):
             return key[0], key[1]
     except (ValueError, TypeError):
         pass
-    raise ServiceError("ValidationException", "The provided pagination token is invalid.", 400)
+    raise BAD_PAGE_TOKEN.error()
 
 
 def _now() -> dt.datetime:
@@ -149,8 +149,7 @@ class AsyncJobs:
         with self._lock:
             job = self.jobs.get(arn)
             if job is None:
-                raise ServiceError("ValidationException",
-                                   f"Invocation with ARN {arn} not found.", 400)
+                raise JOB_NOT_FOUND.error(arn=arn)
             return dict(job)
 
     def list(self, query: dict[str, Any]) -> dict[str, Any]:

@@ -144,6 +144,14 @@ TOKEN_REUSED = Refusal(
     "meaning AWS's usual idempotency rule (same token, other parameters: refused)",
     confirmed=False)
 
+JOB_NOT_FOUND = Refusal(
+    "ValidationException", 400, "Invocation with ARN {arn} not found.",
+    "unconfirmed wording; the code is the only client error GetAsyncInvoke models besides "
+    "AccessDenied (it has no ResourceNotFoundException)", confirmed=False)
+BAD_PAGE_TOKEN = Refusal(
+    "ValidationException", 400, "The provided pagination token is invalid.",
+    "unconfirmed wording (a token this twin did not issue)", confirmed=False)
+
 #: (operation, member) -> refusal of the values :func:`check_members` refuses.
 MEMBER_REFUSALS: dict[tuple[str, str], Refusal] = {
     ("InvokeModel", "guardrailIdentifier"): GUARDRAIL_NOT_FOUND,
@@ -152,6 +160,8 @@ MEMBER_REFUSALS: dict[tuple[str, str], Refusal] = {
     ("InvokeModel", "serviceTier"): TIER_NOT_OFFERED,
     ("InvokeModel", "projectIdentifier"): PROJECT_NOT_FOUND,
     ("StartAsyncInvoke", "clientRequestToken"): TOKEN_REUSED,
+    ("GetAsyncInvoke", "invocationArn"): JOB_NOT_FOUND,
+    ("ListAsyncInvokes", "nextToken"): BAD_PAGE_TOKEN,
 }
 
 #: (operation, member) -> how the twin handles it. Every member also obeys the model's
@@ -179,12 +189,13 @@ MEMBERS: dict[tuple[str, str], str] = {
     ("StartAsyncInvoke", "outputDataConfig"): "s3Uri (results under <s3Uri>/<id>), "
                                               "kmsKeyId and bucketOwner echoed",
     ("StartAsyncInvoke", "tags"): "checked and kept with the job (not returned, as on AWS)",
-    ("GetAsyncInvoke", "invocationArn"): "a job of this twin, else ValidationException",
+    ("GetAsyncInvoke", "invocationArn"): "a job of this twin, else JOB_NOT_FOUND",
     ("ListAsyncInvokes", "submitTimeAfter"): "filter (strictly after)",
     ("ListAsyncInvokes", "submitTimeBefore"): "filter (strictly before)",
     ("ListAsyncInvokes", "statusEquals"): "filter",
     ("ListAsyncInvokes", "maxResults"): "page size (1-1000; default 1000)",
-    ("ListAsyncInvokes", "nextToken"): "opaque keyset token (stable while jobs are added)",
+    ("ListAsyncInvokes", "nextToken"): "opaque keyset token (stable while jobs are added); "
+                                       "another token: BAD_PAGE_TOKEN",
     ("ListAsyncInvokes", "sortBy"): "SubmissionTime",
     ("ListAsyncInvokes", "sortOrder"): "Ascending | Descending (default)",
 }

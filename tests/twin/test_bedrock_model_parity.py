@@ -321,3 +321,20 @@ def test_stream_operations_get_a_json_error_botocore_parses(twin):
         with pytest.raises(br.exceptions.ValidationException) as info:
             fn(**kw)
         assert info.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+def test_every_refusal_is_a_modeled_error_with_a_source(model):
+    """The table itself: each refusal's code is one of its operation's modeled errors, with
+    the modeled HTTP status, and says where its wording comes from."""
+    entries = [(op, r) for op, r in REFUSED_OPERATIONS.items()]
+    entries += [(op, r) for (op, _), r in MEMBER_REFUSALS.items()]
+    for operation, refusal in entries:
+        modeled = {s.name: s.metadata.get("error", {}).get("httpStatusCode")
+                   for s in model.operation_model(operation).error_shapes}
+        assert modeled.get(refusal.code) == refusal.status, (operation, refusal)
+        assert refusal.message and refusal.source, (operation, refusal)
+    for operation, member in MEMBER_REFUSALS:
+        assert (operation, member) in MEMBERS, (operation, member)
+    stale = [k for k in MEMBERS if k[0] not in model.operation_names
+             or k[1] not in model.operation_model(k[0]).input_shape.members]
+    assert not stale, f"members the model no longer has: {stale}"
