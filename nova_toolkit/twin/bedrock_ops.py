@@ -20,6 +20,7 @@ Bedrock answer the entry says so (``confirmed=False``).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -144,6 +145,11 @@ TOKEN_REUSED = Refusal(
     "meaning AWS's usual idempotency rule (same token, other parameters: refused)",
     confirmed=False)
 
+BAD_REQUEST_METADATA = Refusal(
+    "ValidationException", 400,
+    "The request metadata must be a JSON object of string keys and string values.",
+    "unconfirmed wording; the model documents the header as key-value pairs (JSON)",
+    confirmed=False)
 JOB_NOT_FOUND = Refusal(
     "ValidationException", 400, "Invocation with ARN {arn} not found.",
     "unconfirmed wording; the code is the only client error GetAsyncInvoke models besides "
@@ -160,6 +166,7 @@ MEMBER_REFUSALS: dict[tuple[str, str], Refusal] = {
     ("InvokeModel", "serviceTier"): TIER_NOT_OFFERED,
     ("InvokeModel", "projectIdentifier"): PROJECT_NOT_FOUND,
     ("StartAsyncInvoke", "clientRequestToken"): TOKEN_REUSED,
+    ("InvokeModel", "requestMetadata"): BAD_REQUEST_METADATA,
     ("GetAsyncInvoke", "invocationArn"): JOB_NOT_FOUND,
     ("ListAsyncInvokes", "nextToken"): BAD_PAGE_TOKEN,
 }
@@ -179,8 +186,9 @@ MEMBERS: dict[tuple[str, str], str] = {
     ("InvokeModel", "serviceTier"): "'default' served and echoed; 'reserved' refused with "
                                     "RESERVATION_NOT_FOUND, 'priority'/'flex' with "
                                     "TIER_NOT_OFFERED",
-    ("InvokeModel", "requestMetadata"): "accepted (invocation-log filters; the twin keeps "
-                                        "no invocation logs)",
+    ("InvokeModel", "requestMetadata"): "a JSON object of strings, accepted (invocation-log "
+                                        "filters; the twin keeps no invocation logs); "
+                                        "else BAD_REQUEST_METADATA",
     ("InvokeModel", "projectIdentifier"): "'default' accepted, another project refused",
     ("StartAsyncInvoke", "clientRequestToken"): "idempotency: same token and request, same "
                                                 "invocationArn; other request: TOKEN_REUSED",
@@ -224,6 +232,15 @@ def check_members(operation: str, params: dict[str, Any]) -> dict[str, str]:
         raise TIER_NOT_OFFERED.error()
     if tier:
         echo["X-Amzn-Bedrock-Service-Tier"] = tier
+    metadata = params.get("requestMetadata")
+    if metadata is not None:
+        try:
+            pairs = json.loads(metadata)
+        except ValueError:
+            pairs = None
+        if not isinstance(pairs, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in pairs.items()):
+            raise BAD_REQUEST_METADATA.error()
     project = params.get("projectIdentifier")
     if project and project != "default":
         raise PROJECT_NOT_FOUND.error(project=project)

@@ -11,7 +11,8 @@ the maximum lengths or ranges: AWS's front end does, and answers a ValidationExc
 request NousResearch/hermes-agent#34476; the length, pattern, range and null sentences
 are the same service framework's, seen across AWS JSON services, not checked on Bedrock).
 Nested members are named by their path (``tags.1.member.key``, lists counted from 1, as
-the same framework does; unconfirmed on Bedrock).
+the same framework does; unconfirmed on Bedrock), and a ``sensitive`` member's value is
+left out (``Value at 'requestMetadata' failed ...``), as AWS does for secrets.
 """
 
 from __future__ import annotations
@@ -101,9 +102,8 @@ def _scalar(member, value: Any, path: str) -> list[str]:
         return errors
     elif kind == "structure" and isinstance(value, dict):
         return _check_structure(member, value, path)
-    shown = "[sensitive]" if meta.get("sensitive") else value
-    return [f"Value {_quote(shown)} at '{path}' failed to satisfy constraint: {c}"
-            for c in out]
+    value_part = "Value" if meta.get("sensitive") else f"Value {_quote(value)}"
+    return [f"{value_part} at '{path}' failed to satisfy constraint: {c}" for c in out]
 
 
 def _check(member, value: Any, path: str) -> list[str]:

@@ -67,7 +67,7 @@ SAMPLES = {
     ("InvokeModel", "accept"): ["application/json", "*/*"],
     ("InvokeModel", "guardrailIdentifier"): ["abc123"],
     ("InvokeModel", "guardrailVersion"): ["1", "DRAFT"],
-    ("InvokeModel", "requestMetadata"): ['{"team": "search"}'],
+    ("InvokeModel", "requestMetadata"): ['{"team": "search"}', "[1, 2]", "x" * 8501],
     ("InvokeModel", "projectIdentifier"): ["default", "myproject"],
     ("StartAsyncInvoke", "clientRequestToken"): ["token-1"],
     ("StartAsyncInvoke", "modelId"): [MODEL_ID, "amazon.titan-embed-text-v2:0"],
@@ -240,7 +240,12 @@ def test_invoke_model_members(twin):
     assert e["Message"] == ("1 validation error detected: Value 'LOUD' at 'trace' failed to "
                             "satisfy constraint: Member must satisfy enum value set: "
                             "[DISABLED, ENABLED, ENABLED_FULL]")
+    e = _error(br.invoke_model, modelId=MODEL_ID, body=TEXT_BODY, requestMetadata="x" * 8501)
+    assert e["Message"] == ("1 validation error detected: Value at 'requestMetadata' failed to "
+                            "satisfy constraint: Member must have length less than or equal "
+                            "to 8500")  # a sensitive member: its value is not repeated
     for kw in ({"performanceConfigLatency": "optimized"}, {"serviceTier": "flex"},
+               {"requestMetadata": '{"n": 1}'},
                {"projectIdentifier": "other"}, {"guardrailVersion": "1"}):
         e = _error(br.invoke_model, modelId=MODEL_ID, body=TEXT_BODY, **kw)
         assert e["Code"] in ("ValidationException", "ResourceNotFoundException"), kw
