@@ -255,14 +255,11 @@ class NovaEmbedder:
         if m == "text" and self.s3_staging and (len(item.data) > self.long_text_chars
                                                  or longest_text(segments) > MAX_INPUT_CHARS):
             return [], [lambda: self._async_call(item, segments, purpose)]
-        if m in ("text", "document"):
+        if m == "text":  # documents are planned by documents.plan_document
             tasks = []
             for seg in segments:
                 if not (seg.text or "").strip():
-                    where = f"page {seg.page}" if seg.page is not None else "segment"
-                    tasks.append(lambda s=seg, w=where: [EmbedFailure(
-                        s.index, f"{w} has no text (the nova backend embeds a document's text "
-                                 "layer)")])
+                    tasks.append(lambda s=seg: [EmbedFailure(s.index, "segment has no text")])
                 else:
                     tasks.append(lambda s=seg: self._text_call(s.text, s.index, purpose, s))
             return tasks, []
@@ -316,7 +313,7 @@ class NovaEmbedder:
                 segments = fit_text_segments(segments)
             tasks, jobs = self._plan(item, segments, purpose)
             every = [s.index for s in segments] or [0]
-            if len(tasks) == len(segments) and item.modality in ("text", "document"):
+            if len(tasks) == len(segments) and item.modality == "text":
                 sync += [(i, t, [s.index]) for t, s in zip(tasks, segments, strict=True)]
             else:
                 sync += [(i, t, every) for t in tasks]
