@@ -123,6 +123,41 @@ def _constraint(where: str, value: str, shape: Any) -> list[str]:
     return []
 
 
+#: moto's answer for credentials it did not issue: an ARN no principal has
+#: (``arn:aws:sts::<acct>:user/moto``) and an access key id as the UserId.
+_MOTO_PLACEHOLDER = re.compile(rb"<Arn>arn:([\w-]+):sts::(\d{12}):user/moto</Arn>")
+_MOTO_USER_ID = re.compile(rb"<UserId>AKIAIOSFODNN7EXAMPLE</UserId>")
+#: The IAM user that credentials the twin did not issue belong to.
+TWIN_USER = "twin-user"
+
+
+def _access_key(environ: dict[str, Any]) -> str:
+    """The access key id of a SigV4-signed request ('' when unsigned)."""
+    found = re.search(r"Credential=([^/,\s]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return found.group(1) if found else ""
+
+
+def as_iam_user(body: bytes, access_key: str) -> bytes:
+    """GetCallerIdentity for credentials moto did not issue, as AWS names an IAM user.
+
+    AWS answers ``Arn = arn:aws:iam::<account>:user/<name>`` with ``UserId`` the user's
+    unique id (``AIDA`` + 17 characters). Any access key works on the twin, so such a key
+    is the IAM user :data:`TWIN_USER` of the twin's account, its id derived from the key
+    (stable per key). Sessions from AssumeRole / GetSessionToken keep moto's answer.
+    """
+    if not _MOTO_PLACEHOLDER.search(body):
+        return body
+    import base64
+    import hashlib
+
+    digest = base64.b32encode(hashlib.sha256(access_key.encode()).digest()).decode()
+    user_id = "AIDA" + digest.replace("=", "")[:17]
+    body = _MOTO_PLACEHOLDER.sub(
+        lambda m: b"<Arn>arn:" + m.group(1) + b":iam::" + m.group(2) + b":user/"
+        + TWIN_USER.encode() + b"</Arn>", body)
+    return _MOTO_USER_ID.sub(b"<UserId>" + user_id.encode() + b"</UserId>", body)
+
+
 class StsService:
     """A WSGI app: validated STS requests go to moto's STS app; errors come back as XML."""
 
@@ -157,6 +192,9 @@ class StsService:
             if status_code >= 500 or "xml" not in headers.get("Content-Type", "xml"):
                 raise ServiceError("InternalFailure", "The request processing has failed "
                                    "because of an unknown error.", 500)
+            if action == "GetCallerIdentity":
+                body = [as_iam_user(b"".join(body), _access_key(environ))]
+                headers["Content-Length"] = str(len(body[0]))
             start_response(status, list(headers.items()))
             return body
         except ServiceError as exc:

@@ -29,7 +29,10 @@ def sts(twin):
 def test_get_caller_identity_matches_the_twin_account(twin, sts):
     ident = sts.get_caller_identity()
     assert ident["Account"] == ACCOUNT_ID == "123456789012"
-    assert ident["Arn"].startswith(f"arn:aws:sts::{ACCOUNT_ID}:")
+    # any access key is an IAM user of the twin's account, as AWS names one
+    assert ident["Arn"] == f"arn:aws:iam::{ACCOUNT_ID}:user/twin-user"
+    assert ident["UserId"].startswith("AIDA") and len(ident["UserId"]) == 21
+    assert sts.get_caller_identity()["UserId"] == ident["UserId"]  # stable per key
     s3v = boto3.client("s3vectors", endpoint_url=twin.url, region_name="us-east-1",
                        aws_access_key_id="test", aws_secret_access_key="test")
     s3v.create_vector_bucket(vectorBucketName="acct-check")
