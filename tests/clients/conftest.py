@@ -66,14 +66,19 @@ def start_served_twin(root: Path, *options: str, timeout: float = 60.0) -> Serve
 
 
 def stop_served_twin(process: subprocess.Popen) -> None:
-    """SIGINT (the twin's own Ctrl-C path) to this pid, then SIGKILL to it if it lingers."""
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)
+    """SIGINT to this pid (the twin's own Ctrl-C path), then SIGTERM, then SIGKILL.
+
+    SIGINT alone is not enough where the runner was started in the background: such a
+    process inherits SIGINT as ignored.
+    """
+    for stop in (lambda: process.send_signal(signal.SIGINT), process.terminate, process.kill):
+        if process.poll() is not None:
+            return
+        stop()
         try:
-            process.wait(timeout=10)
+            process.wait(timeout=5)
         except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+            continue
 
 
 @pytest.fixture(scope="session")
