@@ -8,10 +8,18 @@ around it, as the blog's reader does: ``photo.jpg`` in the working folder, and
 ``presentation.mp4`` copied with ``aws s3 cp presentation.mp4 s3://my-video-bucket/videos/``
 (the blog's own command; the bucket made first with ``aws s3 mb``). Only
 ``AWS_ENDPOINT_URL`` and test credentials point it at the twin.
+
+The script is not vendored: third-party text from the reference store may not be copied
+verbatim into this repository. Put the blog's script at ``tests/clients/launch_walkthrough.py``
+(git-ignored) or name it with ``NOVA_WALKTHROUGH_SCRIPT``; without it this test is skipped,
+saying so. The contract points the script relies on (the output URI GetAsyncInvoke reports,
+a text call without ``embeddingPurpose``, no ``accept`` header) are also covered, in our own
+words, by ``tests/twin/walkthrough.py``.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -21,7 +29,8 @@ import pytest
 
 pytestmark = pytest.mark.slow
 
-SCRIPT = Path(__file__).with_name("launch_walkthrough.py")
+SCRIPT = Path(os.environ.get("NOVA_WALKTHROUGH_SCRIPT")
+              or Path(__file__).with_name("launch_walkthrough.py"))
 AWS = Path(sys.executable).with_name("aws")
 
 
@@ -50,8 +59,8 @@ def _run(env: dict[str, str], work: Path) -> str:
 
 def test_launch_walkthrough_script_runs_unchanged(served_twin, tmp_path):
     if not SCRIPT.is_file():
-        pytest.fail(f"{SCRIPT.name} is missing: it is the blog's script, stored unedited "
-                    "(see this module's docstring)")
+        pytest.skip(f"{SCRIPT} is absent: the published script is not vendored (see this "
+                    "module's docstring)")
     work = tmp_path / "work"
     work.mkdir()
     _media(work)

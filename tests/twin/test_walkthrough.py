@@ -23,7 +23,7 @@ def run_step(url: str, *args: str) -> subprocess.CompletedProcess:
 def test_walkthrough_text_and_vectors(twin):
     r = run_step(twin.url, "text")
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout) == {"step": "text", "dimension": 3072}
+    assert json.loads(r.stdout) == {"step": "text", "dimension": 3072, "bare_dimension": 3072}
 
     r = run_step(twin.url, "vectors")
     assert r.returncode == 0, r.stderr

@@ -38,7 +38,15 @@ def text_embedding(text, purpose="GENERIC_INDEX"):
 
 def step_text():
     embedding = text_embedding("Amazon Nova is a multimodal foundation model")
-    print(json.dumps({"step": "text", "dimension": len(embedding)}))
+    # as one call of the launch walkthrough: no embeddingPurpose, no accept header
+    response = bedrock_runtime.invoke_model(
+        body=json.dumps({"taskType": "SINGLE_EMBEDDING", "singleEmbeddingParams": {
+            "embeddingDimension": EMBEDDING_DIMENSION,
+            "text": {"truncationMode": "END", "value": "Amazon Nova"}}}),
+        modelId=MODEL_ID, contentType="application/json")
+    bare = json.loads(response["body"].read())["embeddings"][0]["embedding"]
+    print(json.dumps({"step": "text", "dimension": len(embedding),
+                      "bare_dimension": len(bare)}))
 
 
 def step_image(path):
