@@ -50,7 +50,9 @@ demo: install
 	search "text -> audio: someone ordering an espresso" --text "someone ordering an espresso" --filter '{"modality": "audio"}'; \
 	search "text -> document page: how to sail a small boat" --text "how to sail a small boat" --filter '{"modality": "document"}'; \
 	search "image -> video: data/sample/images/rocket.webp" --file data/sample/images/rocket.webp --filter '{"modality": "video"}'; \
-	search "audio -> text: data/sample/audio/espresso-order.mp3" --file data/sample/audio/espresso-order.mp3 --filter '{"modality": "text"}'
+	search "audio -> text: data/sample/audio/espresso-order.mp3" --file data/sample/audio/espresso-order.mp3 --filter '{"modality": "text"}'; \
+	search "full text (BM25 over snippets): locomotive" --text "locomotive" --mode text; \
+	search "hybrid (vector + BM25, RRF): steam train at the platform" --text "steam train at the platform" --mode hybrid
 	@echo
 	$(BIN)/nova-toolkit map --collection $(DEMO_COLLECTION) --out build/demo-map.html --color-by cluster
 
