@@ -1,6 +1,7 @@
-"""Collection store vs a bare Parquet file of the same vectors: write and load times.
+"""Collection store: write and load times vs a bare Parquet file; commit cost over a run.
 
     python benchmarks/bench_store.py [--n 100000 --dim 1024 --repeat 3]
+    python benchmarks/bench_store.py --measure commits [--commits 250 --rows 4096 --commit-dim 64]
 
 (a) raw: a table holding only the ``(n, dim)`` float32 array as a fixed-size-list column,
     ``pq.write_table`` to a temp file + fsync + ``os.replace``; loaded back with
@@ -11,6 +12,12 @@
 
 Best of ``--repeat`` runs each. Goals: store write speed ≥ 0.8 × raw (i.e. store write
 time ≤ 1.25 × raw), store load time ≤ 1.2 × raw.
+
+(c) commits: ``--commits`` commits of ``--rows`` new sources each (an items row and a
+    segments row per source, the sources also passed as ``remove_sources``, as
+    ``Collection.add`` does) into one collection under one writer lock, every commit timed.
+    Goal: the last commit (the 250th) takes ≤ 1.5 × the first; the median of the last ten
+    vs the first ten is printed too, being less noisy on a shared machine.
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import pyarrow.parquet as pq
 from nova_toolkit.store import (
     CollectionSettings,
     Store,
+    items_schema,
     segments_schema,
     vectors_to_arrow,
 )
@@ -41,10 +49,11 @@ SNIPPETS = [
 ]
 
 
-def segments_table(vectors: np.ndarray) -> pa.Table:
-    """A realistic segments table around ``vectors`` (built with Arrow, not Python rows)."""
+def segments_table(vectors: np.ndarray, first: int = 0) -> pa.Table:
+    """A realistic segments table around ``vectors`` (built with Arrow, not Python rows);
+    one row per source ``doc{first}``, ``doc{first + 1}``, ..."""
     n, dim = vectors.shape
-    ids = [f"doc{i}" for i in range(n)]
+    ids = [f"doc{i}" for i in range(first, first + n)]
     source = pa.array(ids, type=pa.string())
     key = pa.array([f"{s}#TEXT#0" for s in ids], type=pa.string())
     sha = pa.array([f"{i:064x}" for i in range(n)], type=pa.string())
@@ -75,6 +84,75 @@ def segments_table(vectors: np.ndarray) -> pa.Table:
         "vector": vectors_to_arrow(vectors),
     }
     return pa.table(cols, schema=segments_schema(dim))
+
+
+def items_table(first: int, n: int) -> pa.Table:
+    """Items rows for sources ``doc{first}`` ... ``doc{first + n - 1}``."""
+    ids = [f"doc{i}" for i in range(first, first + n)]
+    sha = pa.array([f"{i:064x}" for i in range(first, first + n)], type=pa.string())
+    const = lambda v, t: pa.repeat(pa.scalar(v, type=t), n)  # noqa: E731
+    cols = {
+        "source": pa.array(ids, type=pa.string()),
+        "path": pa.array([f"/library/{s}.txt" for s in ids], type=pa.string()),
+        "content_sha256": sha,
+        "cache_key": sha,
+        "modality": const("text", pa.string()),
+        "format": const("txt", pa.string()),
+        "size": const(1000, pa.int64()),
+        "mtime": const(1.7e9, pa.float64()),
+        "n_segments": const(1, pa.int32()),
+        "note": const("", pa.string()),
+        "added_at": const(1_700_000_000_000, pa.timestamp("ms", tz="UTC")),
+    }
+    return pa.table(cols, schema=items_schema())
+
+
+def commit_times(root: Path, settings: CollectionSettings, commits: int, rows: int,
+                 rng: np.random.Generator) -> list[float]:
+    """Time each of ``commits`` commits of ``rows`` new sources into one collection."""
+    store = Store.open(root, settings)
+    dim = settings.dimension
+    times = []
+    with store.writer():
+        for c in range(commits):
+            vectors = rng.standard_normal((rows, dim), dtype=np.float32)
+            first = c * rows
+            items, segments = items_table(first, rows), segments_table(vectors, first)
+            sources = [f"doc{i}" for i in range(first, first + rows)]
+            t0 = time.perf_counter()
+            store.commit(items=items, segments=segments, remove_sources=sources,
+                         clear_failures=sources)
+            times.append(time.perf_counter() - t0)
+    return times
+
+
+def measure_commits(args: argparse.Namespace) -> None:
+    commits, rows, dim = args.commits, args.rows, args.commit_dim
+    settings = CollectionSettings(
+        backend="local", model_id="bench-model", dimension=dim, purpose="GENERIC_INDEX",
+        segmentation={"max_chars": 1000, "overlap_chars": 100, "segment_seconds": 5.0},
+    )
+    print(f"commits={commits} rows/commit={rows} dim={dim}")
+    tmp = Path(tempfile.mkdtemp(prefix="bench_commits_", dir="/tmp"))
+    try:
+        t0 = time.perf_counter()
+        times = commit_times(tmp / "coll", settings, commits, rows, np.random.default_rng(1))
+        total = time.perf_counter() - t0
+        store = Store.open(tmp / "coll")
+        assert store.items().num_rows == store.segments().num_rows == commits * rows
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    if args.verbose:
+        print("  " + " ".join(f"{t:.3f}" for t in times))
+    window = min(10, max(1, commits // 2))
+    head, tail = float(np.median(times[:window])), float(np.median(times[-window:]))
+    ratio = times[-1] / times[0]
+    print(f"commit 1 {times[0]:.3f} s   commit {commits} {times[-1]:.3f} s   "
+          f"all {sum(times):.1f} s of commits ({total:.1f} s with building the tables)")
+    print(f"commit {commits} / commit 1                = {ratio:.2f}x  (goal <= 1.5x) "
+          f"{'OK' if ratio <= 1.5 else 'MISSED'}")
+    print(f"median of last {window} / median of first {window} = {tail / head:.2f}x  "
+          f"({head:.3f} s -> {tail:.3f} s)")
 
 
 def raw_write(path: Path, vectors: np.ndarray) -> None:
@@ -114,8 +192,22 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=100_000)
     ap.add_argument("--dim", type=int, default=1024)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--commits", type=int, default=250)
+    ap.add_argument("--rows", type=int, default=4096, help="new sources per commit")
+    ap.add_argument("--commit-dim", type=int, default=64,
+                    help="vector dimension of the commit measure (small keeps the disk use low)")
+    ap.add_argument("--measure", default="io,commits",
+                    help="comma-separated: io (write/load vs raw), commits (commit cost)")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every run's time")
     args = ap.parse_args()
+    measures = set(args.measure.split(","))
+    if "io" in measures:
+        measure_io(args)
+    if "commits" in measures:
+        measure_commits(args)
+
+
+def measure_io(args: argparse.Namespace) -> None:
     n, dim, repeat, verbose = args.n, args.dim, args.repeat, args.verbose
 
     rng = np.random.default_rng(0)

@@ -409,8 +409,10 @@ def test_commit_without_lock_raises(root):
 # -- crash safety -------------------------------------------------------------------------------
 CRASHING_COMMIT = """
     import os, sys
+    import pyarrow as pa
     import pyarrow.parquet as pq
     import nova_toolkit.store as st
+    import nova_toolkit.store.manifest as manifest_module
 
     root, new, mode = sys.argv[1], sys.argv[2], sys.argv[3]
     tables = {t: pq.read_table(os.path.join(new, t + ".parquet"))
@@ -421,7 +423,7 @@ CRASHING_COMMIT = """
             # die after the new parts are written, before the manifest swap
             def die(path, data):
                 os._exit(1)
-            st.atomic_write_bytes = die
+            manifest_module.atomic_write_bytes = die
         else:
             # the first part (the rewritten items part) is written whole, the next half-way
             real, calls = pq.write_table, []
@@ -429,7 +431,7 @@ CRASHING_COMMIT = """
                 calls.append(1)
                 if len(calls) == 1:
                     return real(table, where, **kw)
-                data = st.pa.BufferOutputStream()
+                data = pa.BufferOutputStream()
                 real(table, data, **kw)
                 data = data.getvalue().to_pybytes()
                 where.write(data[: len(data) // 2])

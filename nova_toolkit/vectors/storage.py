@@ -11,7 +11,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nova_toolkit.store import atomic_write  # the package's one atomic-write mechanism
+from nova_toolkit._core.atomic import atomic_write  # the package's one atomic-write mechanism
 
 
 def write_json(path: Path, obj: Any) -> None:

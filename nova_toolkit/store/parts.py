@@ -1,0 +1,137 @@
+"""Parts: the immutable Parquet files that hold a table's rows, and which sources each holds.
+
+A part is written once (atomically) under a unique name and never changed; removing rows
+means writing a new part without them. Because a name always means the same rows, what is
+learnt about a part (its sources) stays true for as long as the part is live, across
+commits and across other processes' commits: :class:`SourceIndex` keeps it, so a commit
+only opens the parts that hold a source it replaces, instead of every part.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from nova_toolkit._core.atomic import atomic_write_table
+
+
+def new_part_name() -> str:
+    """A unique, time-ordered part file name."""
+    return f"part-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:12]}.parquet"
+
+
+def write_part(folder: Path, table: pa.Table, schema: pa.Schema) -> Path:
+    """Write ``table`` (cast to ``schema``) as a new part in ``folder``; its path."""
+    table = table.select(schema.names).cast(schema)
+    folder.mkdir(exist_ok=True)
+    path = folder / new_part_name()
+    atomic_write_table(path, table)
+    return path
+
+
+def read_part(path: Path, schema: pa.Schema) -> pa.Table:
+    """Every row of a part."""
+    return pq.read_table(path, schema=schema)
+
+
+def read_part_sources(path: Path) -> list[str]:
+    """The distinct sources of a part, reading only its footer and ``source`` column."""
+    with pq.ParquetFile(path) as part:
+        return distinct_sources(part.read(columns=["source"]).column("source"))
+
+
+def distinct_sources(column: pa.ChunkedArray | pa.Array) -> list[str]:
+    """Distinct values of a source column, as interned strings (the three tables' indexes
+    then share one string object per source)."""
+    return [sys.intern(s) for s in pc.unique(column).to_pylist() if s is not None]
+
+
+class SourceIndex:
+    """Which parts of one table hold which sources.
+
+    Filled lazily from the parts themselves (:meth:`sync`), so a collection written before
+    the index existed needs nothing new on disk. Lookups cost what is asked, not what is
+    stored: :meth:`holding` is one dict probe per source.
+    """
+
+    def __init__(self) -> None:
+        self._sources: dict[str, list[str]] = {}  # part -> its distinct sources
+        self._parts: dict[str, str | tuple[str, ...]] = {}  # source -> its part(s)
+
+    def __contains__(self, part: str) -> bool:
+        return part in self._sources
+
+    def __len__(self) -> int:
+        return len(self._sources)
+
+    def add(self, part: str, sources: Iterable[str]) -> None:
+        """Record that ``part`` holds ``sources`` (distinct)."""
+        if part in self._sources:
+            return
+        sources = list(sources)
+        self._sources[part] = sources
+        for s in sources:
+            held = self._parts.get(s)
+            if held is None:
+                self._parts[s] = part
+            elif isinstance(held, str):
+                self._parts[s] = (held, part)
+            else:
+                self._parts[s] = (*held, part)
+
+    def drop(self, part: str) -> None:
+        """Forget ``part`` (no longer live)."""
+        for s in self._sources.pop(part, ()):
+            held = self._parts[s]
+            rest = () if isinstance(held, str) else tuple(p for p in held if p != part)
+            if not rest:
+                del self._parts[s]
+            else:
+                self._parts[s] = rest[0] if len(rest) == 1 else rest
+
+    def holding(self, sources: Iterable[str]) -> set[str]:
+        """The parts that hold any of ``sources``."""
+        out: set[str] = set()
+        for s in sources:
+            held = self._parts.get(s)
+            if held is None:
+                continue
+            if isinstance(held, str):
+                out.add(held)
+            else:
+                out.update(held)
+        return out
+
+    def sync(self, live: list[str], load: Callable[[str], list[str]]) -> list[str]:
+        """Match the index to the ``live`` parts: forget the others, learn the new ones
+        through ``load(part) -> sources``; the parts that had to be loaded."""
+        keep = set(live)
+        for part in [p for p in self._sources if p not in keep]:
+            self.drop(part)
+        missing = [p for p in live if p not in self._sources]
+        for part in missing:
+            self.add(part, load(part))
+        return missing
+
+
+@dataclass
+class CommitStats:
+    """What one commit read and wrote, per table (part file names), for diagnostics and
+    tests: ``rewritten`` parts were read whole (they held a replaced source),
+    ``sources_read`` parts had only their source column read (to learn what they hold)."""
+
+    rewritten: dict[str, list[str]] = field(default_factory=dict)
+    sources_read: dict[str, list[str]] = field(default_factory=dict)
+    written: dict[str, list[str]] = field(default_factory=dict)
+
+    def parts_opened(self) -> int:
+        """How many existing parts the commit opened (whole or source column only)."""
+        return sum(map(len, self.rewritten.values())) + sum(map(len, self.sources_read.values()))

@@ -1,0 +1,294 @@
+"""The :class:`Store`: open, read, lock and commit one collection directory.
+
+A commit writes its new parts (temp file, fsync, rename), then swaps the manifest the same
+way: a crash at any point leaves the previous manifest, which names only complete parts.
+Rows are removed by rewriting the parts that hold them, and only those: a per-table
+:class:`~nova_toolkit.store.parts.SourceIndex` says which parts hold a source, so a commit
+costs what it adds, not what is already stored. Readers never take the lock.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import CollectionLockedError, SettingsMismatchError, StoreError
+from .manifest import LOCK, MANIFEST, new_manifest, read_manifest, write_manifest
+from .parts import (
+    CommitStats,
+    SourceIndex,
+    distinct_sources,
+    read_part,
+    read_part_sources,
+    write_part,
+)
+from .schemas import TABLES, arrow_to_vectors, table_schema
+from .settings import CollectionSettings
+
+
+class Store:
+    """Read and write one collection directory.
+
+    Use :meth:`open`; writers take :meth:`writer` (a lock) around :meth:`commit`.
+    """
+
+    def __init__(self, root: Path, manifest: dict) -> None:
+        self.root = root
+        self._manifest = manifest
+        self._cache: dict[str, Any] = {}
+        self._lock = None
+        # parts are immutable, so what the index knows survives commits and refreshes
+        self._index: dict[str, SourceIndex] = {t: SourceIndex() for t in TABLES}
+        #: What the last :meth:`commit` read and wrote (``None`` before the first).
+        self.last_commit: CommitStats | None = None
+
+    # -- opening ---------------------------------------------------------------------------
+    @classmethod
+    def exists(cls, root: str | os.PathLike) -> bool:
+        return (Path(root) / MANIFEST).is_file()
+
+    @classmethod
+    def open(cls, root: str | os.PathLike, settings: CollectionSettings | None = None) -> Store:
+        """Open ``root``; create it with ``settings`` when it does not exist yet.
+
+        Raises
+        ------
+        SettingsMismatchError
+            If ``settings`` differ from the stored fixed settings.
+        StoreError
+            If the directory is not a collection, or was written by a newer format.
+        """
+        root = Path(root)
+        path = root / MANIFEST
+        if path.is_file():
+            store = cls(root, read_manifest(path))
+            if settings is not None:
+                diff = store.settings.differences(settings)
+                if diff:
+                    raise SettingsMismatchError(
+                        f"{root}: settings differ from the collection's: " + "; ".join(diff)
+                        + " (a collection's settings are fixed when it is created; "
+                        "use another --collection directory)"
+                    )
+            return store
+        if settings is None:
+            raise StoreError(f"{root}: not a collection (no {MANIFEST})")
+        if root.exists() and any(p for p in root.iterdir() if p.name != LOCK):
+            raise StoreError(f"{root}: exists and is not an empty directory nor a collection")
+        root.mkdir(parents=True, exist_ok=True)
+        store = cls(root, new_manifest(settings.to_dict()))
+        with store.writer():
+            if not path.is_file():
+                store._write_manifest()
+            else:  # someone created it meanwhile
+                store._manifest = read_manifest(path)
+        return store
+
+    @property
+    def settings(self) -> CollectionSettings:
+        return CollectionSettings.from_dict(self._manifest["settings"])
+
+    @property
+    def version(self) -> int:
+        """Increments at every commit; derived state (indexes, projections) keys on it."""
+        return int(self._manifest["version"])
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads(json.dumps(self._manifest))
+
+    def refresh(self) -> None:
+        """Re-read the manifest (another process may have committed)."""
+        if not (self.root / MANIFEST).is_file():
+            return  # being created
+        manifest = read_manifest(self.root / MANIFEST)
+        if manifest["version"] != self._manifest["version"]:
+            self._manifest = manifest
+            self._cache.clear()
+
+    # -- locking ---------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def writer(self):
+        """Hold the collection's single-writer lock (re-entrant within this object)."""
+        if self._lock is not None:
+            yield self
+            return
+        from filelock import FileLock, Timeout
+
+        lock = FileLock(str(self.root / LOCK), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise CollectionLockedError(
+                f"{self.root}: another process is writing this collection (a notebook or "
+                "another nova-toolkit run); wait for it to finish, or close it, and retry"
+            ) from None
+        self._lock = lock
+        try:
+            self.refresh()
+            yield self
+        finally:
+            self._lock = None
+            lock.release()
+
+    # -- reading ---------------------------------------------------------------------------
+    def table(self, name: str) -> pa.Table:
+        """All rows of ``items``, ``segments`` or ``failures`` as one Arrow table."""
+        if name not in self._cache:
+            schema = self._schema(name)
+            parts = [read_part(self.root / name / p, schema)
+                     for p in self._manifest["parts"][name]]
+            self._cache[name] = (
+                pa.concat_tables(parts) if parts else schema.empty_table()
+            )
+        return self._cache[name]
+
+    def items(self) -> pa.Table:
+        return self.table("items")
+
+    def segments(self) -> pa.Table:
+        return self.table("segments")
+
+    def failures(self) -> pa.Table:
+        return self.table("failures")
+
+    def vectors(self) -> np.ndarray:
+        """Every stored vector, in segment-row order, as one ``(n, d)`` float32 array.
+
+        Zero-copy from the Arrow buffers when the column is one chunk (one part
+        of ≤ 131,072 rows); otherwise one concatenation, never a copy per row.
+        Cached until the next commit; read-only.
+        """
+        if "vectors" not in self._cache:
+            vecs = arrow_to_vectors(self.segments().column("vector"), self.settings.dimension)
+            vecs.flags.writeable = False
+            self._cache["vectors"] = vecs
+        return self._cache["vectors"]
+
+    def _schema(self, name: str) -> pa.Schema:
+        return table_schema(name, self.settings.dimension, json.dumps(self._manifest["settings"]))
+
+    # -- writing ---------------------------------------------------------------------------
+    def commit(
+        self,
+        *,
+        items: pa.Table | None = None,
+        segments: pa.Table | None = None,
+        failures: pa.Table | None = None,
+        remove_sources: Iterable[str] = (),
+        clear_failures: Iterable[str] = (),
+    ) -> None:
+        """Atomically remove every row of ``remove_sources`` and append the given rows.
+
+        ``clear_failures`` removes only the failure rows of those sources (a new
+        failure replaces an old one without dropping the vectors stored before).
+
+        New parts are written first; removals rewrite only the parts that hold
+        such sources (found in the source index, not by reading every part); the
+        manifest swap makes it all visible at once. Must be called inside
+        :meth:`writer`. :attr:`last_commit` then tells what was read and written.
+        """
+        if self._lock is None:
+            raise StoreError("commit() needs the writer lock: use `with store.writer():`")
+        remove_all = set(remove_sources)
+        removals = {"items": remove_all, "segments": remove_all,
+                    "failures": remove_all | set(clear_failures)}
+        stats = CommitStats()
+        new_parts = {t: list(self._manifest["parts"][t]) for t in TABLES}
+        learnt: list[tuple[str, str, list[str]]] = []  # (table, new part, its sources)
+        dropped: list[tuple[str, str]] = []  # (table, part made obsolete)
+        written: list[Path] = []
+        try:
+            for name, added in (("items", items), ("segments", segments), ("failures", failures)):
+                remove = removals[name]
+                if remove:
+                    new_parts[name] = self._remove(name, new_parts[name], remove, stats,
+                                                   learnt, dropped, written)
+                if added is not None and len(added):
+                    path = self._write(name, added, stats, written)
+                    new_parts[name].append(path.name)
+                    learnt.append((name, path.name, distinct_sources(added.column("source"))))
+            manifest = dict(self._manifest)
+            manifest["parts"] = new_parts
+            manifest["version"] = self.version + 1
+            manifest["updated_at"] = time.time()
+            old = self._manifest
+            self._manifest = manifest
+            try:
+                self._write_manifest()
+            except BaseException:
+                self._manifest = old
+                raise
+        except BaseException:
+            for path in written:
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise
+        self._cache.clear()
+        self.last_commit = stats
+        for name, part in dropped:
+            self._index[name].drop(part)
+            with contextlib.suppress(OSError):
+                (self.root / name / part).unlink()
+        for name, part, sources in learnt:
+            self._index[name].add(part, sources)
+
+    def _remove(self, name: str, parts: list[str], remove: set[str], stats: CommitStats,
+                learnt: list, dropped: list, written: list[Path]) -> list[str]:
+        """``parts`` with the rows of ``remove`` taken out: the parts holding none are kept
+        as they are (unread), the others rewritten without those rows (or dropped)."""
+        index = self._index[name]
+        loaded = index.sync(parts, lambda p: read_part_sources(self.root / name / p))
+        if loaded:
+            stats.sources_read[name] = loaded
+        hit = index.holding(remove)
+        if not hit:
+            return parts
+        value_set = pa.array(sorted(remove), type=pa.string())
+        kept = []
+        for part in parts:
+            if part not in hit:
+                kept.append(part)
+                continue
+            table = read_part(self.root / name / part, self._schema(name))
+            stats.rewritten.setdefault(name, []).append(part)
+            mask = pc.is_in(table.column("source"), value_set=value_set)
+            if not pc.any(mask).as_py():  # the index never says so; kept to be safe
+                kept.append(part)
+                continue
+            rest = table.filter(pc.invert(mask))
+            dropped.append((name, part))
+            if len(rest):
+                path = self._write(name, rest, stats, written)
+                kept.append(path.name)
+                learnt.append((name, path.name, distinct_sources(rest.column("source"))))
+        return kept
+
+    def _write(self, name: str, table: pa.Table, stats: CommitStats,
+               written: list[Path]) -> Path:
+        path = write_part(self.root / name, table, self._schema(name))
+        written.append(path)
+        stats.written.setdefault(name, []).append(path.name)
+        return path
+
+    def _write_manifest(self) -> None:
+        write_manifest(self.root, self._manifest)
+
+    def garbage(self) -> list[Path]:
+        """Part files no manifest names (left by a crash); safe to delete under the lock."""
+        out = []
+        for name in TABLES:
+            live = set(self._manifest["parts"][name])
+            folder = self.root / name
+            if folder.is_dir():
+                out.extend(p for p in folder.iterdir() if p.name not in live)
+        return out
