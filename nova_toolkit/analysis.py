@@ -1,8 +1,9 @@
 """Analysis of a collection's vectors: 2-D projection, clusters with labels, duplicates, outliers,
 and the Matryoshka (MRL) dimension study.
 
-Every function takes a :class:`~nova_toolkit.collection.Collection` (rows in
-:meth:`Collection.to_pandas` order) and most also take a plain ``(n, d)`` array.
+Every function takes a collection through its read interface,
+:class:`~nova_toolkit._core.view.CollectionView` (rows in ``to_pandas()`` order; a
+:class:`~nova_toolkit.collection.Collection` is one), and most also take a plain ``(n, d)`` array.
 Nothing here draws; :mod:`nova_toolkit.viz` does. Neighbour search goes through
 the kNN primitives of :mod:`nova_toolkit.vectors.knn` (FAISS), imported lazily.
 """
@@ -18,10 +19,12 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
+from nova_toolkit._core.similarity import l2_normalize, top_k
+
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
-    from nova_toolkit.collection import Collection
+    from nova_toolkit._core.view import CollectionView
 
 DERIVED_DIR = "derived"
 PROJECTION_METHODS = ("umap", "pca")
@@ -48,12 +51,6 @@ def _vectors_of(obj: Any) -> np.ndarray:
     return arr
 
 
-def _normalize(vectors: np.ndarray) -> np.ndarray:
-    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-    norms[norms == 0] = 1.0
-    return (vectors / norms).astype(np.float32, copy=False)
-
-
 def _knn():
     """The FAISS kNN primitives (imported lazily: FAISS loads only when needed)."""
     from nova_toolkit.vectors import knn
@@ -65,7 +62,7 @@ def _knn():
 # 1. projection
 # ---------------------------------------------------------------------------------------------
 
-def _derived_path(collection: Collection, kind: str, params: dict, suffix: str):
+def _derived_path(collection: CollectionView, kind: str, params: dict, suffix: str):
     """A derived file of ``collection``, keyed by store version, row count and params."""
     blob = json.dumps({"version": collection.store.version, "n": len(collection),
                        "dimension": collection.settings.dimension, **params}, sort_keys=True)
@@ -73,14 +70,14 @@ def _derived_path(collection: Collection, kind: str, params: dict, suffix: str):
     return collection.path / DERIVED_DIR / f"{kind}-{digest}{suffix}"
 
 
-def projection_cache_path(collection: Collection, method: str, params: dict):
+def projection_cache_path(collection: CollectionView, method: str, params: dict):
     """Where :func:`project` caches its result: keyed by store version, row count and params."""
     return _derived_path(collection, f"projection-{method}", {"method": method, **params},
                          ".npy")
 
 
 def neighbours(
-    collection: Collection | np.ndarray,
+    collection: CollectionView | np.ndarray,
     k: int = 15,
     *,
     cache: bool = True,
@@ -120,7 +117,7 @@ def neighbours(
 
 
 def project(
-    collection: Collection | np.ndarray,
+    collection: CollectionView | np.ndarray,
     method: str = "umap",
     *,
     n_neighbors: int = 15,
@@ -193,7 +190,7 @@ def _pca(vectors: np.ndarray) -> np.ndarray:
     return coords * signs
 
 
-def precomputed_knn(vectors: Collection | np.ndarray, n_neighbors: int, **knn_options: Any
+def precomputed_knn(vectors: CollectionView | np.ndarray, n_neighbors: int, **knn_options: Any
                     ) -> tuple[np.ndarray, np.ndarray]:
     """umap-learn's ``precomputed_knn`` from FAISS: each row's own index first (distance 0).
 
@@ -291,7 +288,7 @@ class ClusterResult:
 
 
 def cluster(
-    collection_or_vectors: Collection | np.ndarray,
+    collection_or_vectors: CollectionView | np.ndarray,
     *,
     method: str = "kmeans",
     n_clusters: int | None = None,
@@ -317,7 +314,7 @@ def cluster(
         raise ValueError(f"space must be 'auto', 'vectors' or 'map', got {space!r}")
     if method not in CLUSTER_METHODS:
         raise ValueError(f"method must be one of {CLUSTER_METHODS}, got {method!r}")
-    vectors = _normalize(_vectors_of(collection_or_vectors))
+    vectors = l2_normalize(_vectors_of(collection_or_vectors))
     n = vectors.shape[0]
     if texts is None and _is_collection(collection_or_vectors):
         texts = collection_or_vectors.to_pandas()["snippet"].fillna("").tolist()
@@ -387,7 +384,7 @@ _ROW_COLS = ("key", "source", "modality", "embedding_type", "segment_index", "st
              "page", "snippet")
 
 
-def near_duplicates(collection: Collection, *, threshold: float = 0.05, k: int = 10,
+def near_duplicates(collection: CollectionView, *, threshold: float = 0.05, k: int = 10,
                     cross_source_only: bool = False) -> pd.DataFrame:
     """Pairs of rows whose cosine distance is ≤ ``threshold``, closest first.
 
@@ -418,7 +415,7 @@ def near_duplicates(collection: Collection, *, threshold: float = 0.05, k: int =
     return out.sort_values("distance", kind="stable").reset_index(drop=True)
 
 
-def outliers(collection: Collection, *, k: int = 10, top: int = 20) -> pd.DataFrame:
+def outliers(collection: CollectionView, *, k: int = 10, top: int = 20) -> pd.DataFrame:
     """The ``top`` rows farthest from their ``k`` nearest neighbours (mean cosine distance).
 
     Columns: the row's key, source, modality, offsets, snippet and ``score``.
@@ -453,14 +450,12 @@ def _top_k(queries: np.ndarray, base: np.ndarray, k: int, exclude: np.ndarray) -
     for start in range(0, len(queries), 64):
         sims = queries[start:start + 64] @ base.T
         sims[np.arange(len(sims)), exclude[start:start + 64]] = -np.inf
-        part = np.argpartition(-sims, k - 1, axis=1)[:, :k]
-        order = np.argsort(-np.take_along_axis(sims, part, axis=1), axis=1, kind="stable")
-        out[start:start + 64] = np.take_along_axis(part, order, axis=1)
+        out[start:start + 64] = top_k(sims, k)[0]
     return out
 
 
 def dimension_study(
-    collection: Collection | np.ndarray,
+    collection: CollectionView | np.ndarray,
     *,
     dims: tuple[int, ...] = (256, 384, 1024, 3072),
     k: int = 10,
@@ -478,7 +473,7 @@ def dimension_study(
     """
     import pandas as pd
 
-    vectors = _normalize(_vectors_of(collection))
+    vectors = l2_normalize(_vectors_of(collection))
     n, full = vectors.shape
     if n < 2:
         raise ValueError("dimension_study needs at least 2 rows")
@@ -489,7 +484,7 @@ def dimension_study(
     truth = _top_k(vectors[q_idx], vectors, k, q_idx)
     rows = []
     for d in chosen:
-        cut = vectors if d == full else _normalize(vectors[:, :d])
+        cut = vectors if d == full else l2_normalize(vectors[:, :d])
         got = truth if d == full else _top_k(cut[q_idx], cut, k, q_idx)
         hits = [len(np.intersect1d(t, g, assume_unique=True)) for t, g in zip(truth, got,
                                                                                 strict=True)]

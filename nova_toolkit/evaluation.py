@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from nova_toolkit.collection import Collection
+    from nova_toolkit._core.view import SearchView
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _matches(hit: dict, expected: list[str], page: int | None) -> bool:
     return page is None or hit["segment"]["page"] == page
 
 
-def evaluate(collection: Collection, queries: list[dict], *, root: str | os.PathLike,
+def evaluate(collection: SearchView, queries: list[dict], *, root: str | os.PathLike,
              depth: int = 10, mode: str = "vector") -> QualityReport:
     """Run labelled ``queries`` against ``collection`` (built from the folder ``root``).
 
@@ -156,7 +156,7 @@ def evaluate(collection: Collection, queries: list[dict], *, root: str | os.Path
     return QualityReport(outcomes, mode)
 
 
-def compare_modes(collection: Collection, queries: list[dict], *, root: str | os.PathLike,
+def compare_modes(collection: SearchView, queries: list[dict], *, root: str | os.PathLike,
                   depth: int = 10, modes: tuple[str, ...] = ("vector", "text", "hybrid"),
                   ) -> dict[str, QualityReport]:
     """:func:`evaluate` in each of ``modes``: ``{mode: QualityReport}``."""

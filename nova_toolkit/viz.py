@@ -29,8 +29,8 @@ if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
     import plotly.graph_objects as go
 
+    from nova_toolkit._core.view import CollectionView
     from nova_toolkit.analysis import ClusterResult
-    from nova_toolkit.collection import Collection
 
 THUMB_PX = 96
 MAX_THUMBNAILS = 2000        # ≈ 3–5 KB each: a 100k-point map stays well under 50 MB
@@ -178,7 +178,7 @@ def thumbnail(row: dict, path: str | None = None, px: int = THUMB_PX) -> str | N
     return None
 
 
-def _source_paths(collection: Collection) -> dict[str, str]:
+def _source_paths(collection: CollectionView) -> dict[str, str]:
     items = collection.store.items()
     if not items.num_rows:
         return {}
@@ -193,7 +193,7 @@ def _resolve(source: str, paths: dict[str, str]) -> str | None:
     return None
 
 
-def thumbnails(collection: Collection, df: pd.DataFrame | None = None, *,
+def thumbnails(collection: CollectionView, df: pd.DataFrame | None = None, *,
                max_thumbnails: int = MAX_THUMBNAILS, px: int = THUMB_PX) -> dict[str, str]:
     """``{row key: data URI}`` for up to ``max_thumbnails`` picture rows (images first)."""
     df = collection.to_pandas() if df is None else df
@@ -242,7 +242,7 @@ def _color_values(df: pd.DataFrame, color_by: str, clusters: ClusterResult | Non
 
 
 def semantic_map(
-    collection: Collection,
+    collection: CollectionView,
     *,
     color_by: str = "modality",
     coords: np.ndarray | None = None,
@@ -402,7 +402,7 @@ class MapSelection:
         return f"<b>{len(self)} selected rows</b>" + self.rows.head(20).to_html()
 
 
-def interactive_map(collection: Collection, **kwargs: Any):
+def interactive_map(collection: CollectionView, **kwargs: Any):
     """``(FigureWidget, MapSelection)`` for Jupyter: select points, read ``selection.rows``.
 
     Needs ``anywidget`` (plotly ≥ 6 FigureWidget). Keyword arguments go to
@@ -443,7 +443,7 @@ _MIME = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".ogg": "audio/ogg", ".flac"
          ".mkv": "video/x-matroska", ".m4a": "audio/mp4"}
 
 
-def hits_html(hits, *, collection: Collection | None = None, embed_media: bool = True,
+def hits_html(hits, *, collection: CollectionView | None = None, embed_media: bool = True,
               px: int = 160) -> str:
     """HTML cards for search hits: thumbnails, ``<audio>/<video>`` from the segment's offset."""
     if hasattr(hits, "to_dict") and not isinstance(hits, list):
@@ -490,7 +490,7 @@ def hits_html(hits, *, collection: Collection | None = None, embed_media: bool =
     return '<div class="nova-hits">' + "".join(cards) + "</div>"
 
 
-def show_hits(hits, *, collection: Collection | None = None, embed_media: bool = True,
+def show_hits(hits, *, collection: CollectionView | None = None, embed_media: bool = True,
               px: int = 160):
     """Search hits as an IPython HTML gallery (images, players starting at ``#t=start``)."""
     text = hits_html(hits, collection=collection, embed_media=embed_media, px=px)

@@ -154,11 +154,11 @@ def test_show_hits_gallery(coll):
 
 
 def test_map_command_writes_html(coll, tmp_path, capsys):
-    from nova_toolkit.viz_cli import add_map_command
+    from nova_toolkit.cli import map as map_command
 
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command", required=True)
-    add_map_command(sub)
+    map_command.register(sub)
     out = tmp_path / "map.html"
     args = parser.parse_args(["map", "--collection", str(coll.path), "--out", str(out),
                               "--color-by", "cluster", "--method", "pca", "--n-clusters", "3"])

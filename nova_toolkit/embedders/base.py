@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 import numpy as np
 
+from nova_toolkit._core.similarity import l2_normalize as l2_normalize  # the one copy
+
 if TYPE_CHECKING:
     from nova_toolkit.media import MediaItem
     from nova_toolkit.segment import Segment
@@ -138,8 +140,3 @@ class Embedder(Protocol):
         ...
 
 
-def l2_normalize(x: np.ndarray) -> np.ndarray:
-    """Row-wise L2 normalisation in float32; zero rows stay zero."""
-    x = np.asarray(x, dtype=np.float32)
-    norms = np.linalg.norm(x, axis=-1, keepdims=True)
-    return np.divide(x, norms, out=np.zeros_like(x), where=norms > 0)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from nova_toolkit._core.nova import NOVA_MODEL_ID as NOVA_MODEL_ID  # the one Nova model served
+
 #: Account id the twin puts in ARNs (moto's default account, so S3 and Bedrock agree).
 ACCOUNT_ID = "123456789012"
-#: The one Nova model the twin serves.
-NOVA_MODEL_ID = "amazon.nova-2-multimodal-embeddings-v1:0"
 #: Nova's documented limits on the segments of one async (SEGMENTED_EMBEDDING) job.
 MAX_TEXT_SEGMENTS = 1900
 MAX_MEDIA_SEGMENTS = 1434

@@ -33,7 +33,7 @@ def hash_vector(data: bytes) -> np.ndarray:
     """A deterministic unit vector seeded by the SHA-256 of ``data`` (fast mode)."""
     seed = int.from_bytes(hashlib.sha256(data).digest()[:8], "little")
     v = np.random.default_rng(seed).standard_normal(NATIVE_DIM).astype(np.float32)
-    return v / np.linalg.norm(v)
+    return l2_normalize(v)
 
 
 class TwinModel:

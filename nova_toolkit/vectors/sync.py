@@ -1,8 +1,9 @@
 """Push a local index to an S3 Vectors endpoint, and pull one back, through boto3.
 
-``push(source, client, bucket=..., index=...)`` copies every vector of a local index (a
-:class:`~nova_toolkit.collection.Collection`, a local mirror client, or a
-``(local_client, bucket, index)`` triple) to ``client`` — ``boto3.client("s3vectors")``
+``push(source, client, bucket=..., index=...)`` copies every vector of a local index (an
+:class:`~nova_toolkit._core.view.IndexRef`, a ``(local_client, bucket, index)`` triple, a
+local mirror client, or a collection read through :class:`~nova_toolkit._core.view.CollectionView`
+— resolved to its index reference; this module never imports the collection) to ``client`` — ``boto3.client("s3vectors")``
 against AWS or the twin — in ``PutVectors`` batches of up to 500, paced under the
 per-index write limits (default 2,500 vectors/s and 1,000 requests/s), retrying
 throttling and 5xx errors with backoff. Progress is recorded after every batch in a small
@@ -21,7 +22,7 @@ endpoint, remote index and local target. A saved token the service no longer acc
 (expired) makes that segment list again from the start. ``segments=n`` lists in ``n``
 parallel ``segmentCount``/``segmentIndex`` segments.
 
-Checkpoints are written with :func:`nova_toolkit.store.atomic_write_bytes`.
+Checkpoints are written atomically (:func:`.sync_common.write_checkpoint`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from pathlib import Path
 from typing import Any
 
 from botocore.exceptions import ClientError
+
+from nova_toolkit._core.view import IndexRef, index_ref
 
 from . import sync_text_search
 from . import validation as v
@@ -75,22 +78,22 @@ class _Pacer:
 
 
 # ------------------------------------------------------------------ the local side
-def _resolve_source(source: Any) -> tuple[Any, str, str, Path | None]:
-    """(local client, bucket, index, default checkpoint dir) of a push source."""
+def resolve_source(source: Any) -> IndexRef:
+    """The local index a push reads: an :class:`IndexRef` as is, a ``(client, bucket, index)``
+    triple, a collection view (its derived index), or a local mirror client (its
+    ``collection``/``segments`` index). A collection *directory* is the caller's to open."""
+    if isinstance(source, IndexRef):
+        return source
     if isinstance(source, tuple):
         client, bucket, index = source
-        return client, bucket, index, Path(client.root)
-    if hasattr(source, "index_client"):  # a Collection
-        from nova_toolkit.collection import INDEX_BUCKET, INDEX_NAME
-
-        client = source.index_client()
-        return client, INDEX_BUCKET, INDEX_NAME, Path(source.path)
-    if isinstance(source, (str, os.PathLike)):  # a collection directory
-        from nova_toolkit.collection import Collection
-
-        return _resolve_source(Collection.open(source, create=False))
+        return IndexRef(client, bucket, index, Path(client.root))
+    if hasattr(source, "index_client"):  # a CollectionView
+        return index_ref(source)
     if hasattr(source, "list_vectors"):
-        return source, "collection", "segments", Path(getattr(source, "root", "."))
+        return IndexRef(source, "collection", "segments", Path(getattr(source, "root", ".")))
+    if isinstance(source, (str, os.PathLike)):
+        raise TypeError("push takes an index reference; open the collection at "
+                        f"{os.fspath(source)!r} and pass it (or its index_ref) instead")
     raise TypeError(f"cannot push from {type(source).__name__}")
 
 
@@ -212,11 +215,11 @@ def push(
     if not 1 <= batch <= v.MAX_PUT_VECTORS:
         raise ValueError(f"batch must be 1-{v.MAX_PUT_VECTORS}")
     t_start = clock()
-    local, lbucket, lindex, home = _resolve_source(source)
+    ref = resolve_source(source)
+    local, lbucket, lindex, home = ref.client, ref.bucket, ref.index, ref.home
     cfg = local.get_index(vectorBucketName=lbucket, indexName=lindex)["index"]
     declared = list((cfg.get("metadataConfiguration") or {}).get("nonFilterableMetadataKeys") or [])
-    searchable = _searchable(cfg, collection=hasattr(source, "index_client")
-                             or isinstance(source, (str, os.PathLike)))
+    searchable = _searchable(cfg, collection=ref.collection)
 
     def retrying(fn: Callable[..., Any], **kw: Any) -> Any:
         return _call(fn, report, sleep, **kw)

@@ -10,10 +10,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-_RETRY_CODES = {
-    "TooManyRequestsException", "ThrottlingException", "ServiceUnavailableException",
-    "InternalServerException", "RequestTimeoutException", "SlowDown",
-}  # fmt: skip
+from nova_toolkit._core.aws import error_code as error_code  # re-exported for push / pull
+from nova_toolkit._core.retry import retry
 
 
 @dataclass
@@ -44,25 +42,15 @@ class SyncReport:
 
 def call_with_retry(fn: Callable[..., Any], report: SyncReport, sleep, attempts: int = 8,
                     **kw: Any) -> Any:
-    """``fn(**kw)``, retrying throttling and 5xx errors with backoff (counted in ``report``)."""
-    delay = 0.2
-    for attempt in range(attempts):
-        try:
-            return fn(**kw)
-        except ClientError as exc:
-            code = exc.response.get("Error", {}).get("Code", "")
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            if attempt + 1 == attempts or not (code in _RETRY_CODES or status >= 500):
-                raise
-            report.retries += 1
-            sleep(delay)
-            delay = min(delay * 2, 10.0)
-    raise AssertionError("unreachable")
+    """``fn(**kw)`` under the package's retry policy (:func:`nova_toolkit._core.retry.retry`):
+    throttling, transient and 5xx errors are retried with backoff (0.2 s doubling to 10 s,
+    no jitter: pacing is already deterministic), each retry counted in ``report``."""
 
+    def count(_exc: BaseException) -> None:
+        report.retries += 1
 
-def error_code(exc: ClientError) -> str:
-    """The AWS error code of a ``ClientError``."""
-    return exc.response.get("Error", {}).get("Code", "")
+    return retry(lambda: fn(**kw), attempts=attempts, base_delay=0.2, max_delay=10.0,
+                 jitter=False, sleep=sleep, on_retry=count)
 
 
 # ------------------------------------------------------------------ checkpoint

@@ -10,9 +10,10 @@ import boto3
 import numpy as np
 import pytest
 
+from nova_toolkit.cli import pull as pull_command
+from nova_toolkit.cli import push as push_command
 from nova_toolkit.twin import Twin, TwinConfig
 from nova_toolkit.vectors import local_client, sync
-from nova_toolkit.vectors.sync_cli import add_sync_commands
 
 DIM = 8
 
@@ -192,7 +193,8 @@ def test_cli_push_and_pull(tmp_path: Path, twin) -> None:
     c.close()
     parser = argparse.ArgumentParser()
     sub = parser.add_subparsers(dest="command")
-    add_sync_commands(sub)
+    push_command.register(sub)
+    pull_command.register(sub)
     env = ["--endpoint-url", twin.url, "--region", "us-east-1"]
     args = parser.parse_args(
         ["push", "--local-root", str(tmp_path / "local"), "--bucket", "cbk", "--index", "cix", *env]
@@ -201,10 +203,10 @@ def test_cli_push_and_pull(tmp_path: Path, twin) -> None:
 
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
-    assert args.func(args) == 0
+    assert args.handler(args) == 0
     args = parser.parse_args(["pull", "--bucket", "cbk", "--index", "cix",
                               "--to", str(tmp_path / "back"), *env])  # fmt: skip
-    assert args.func(args) == 0
+    assert args.handler(args) == 0
     back = local_client(tmp_path / "back")
     assert len(back.list_vectors(vectorBucketName="cbk", indexName="cix")["vectors"]) == 30
 

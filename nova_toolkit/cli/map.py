@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+from typing import Any
+
+NAME = "map"
 
 
-def add_map_command(subparsers) -> argparse.ArgumentParser:
-    """Add the ``map`` sub-command to ``subparsers`` (sets ``handler=run_map``)."""
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``map`` to ``subparsers``; its handler is :func:`run`."""
     m = subparsers.add_parser(
-        "map", help="write a semantic map (UMAP + clusters) of a collection as standalone HTML")
+        NAME, help="write a semantic map (UMAP + clusters) of a collection as standalone HTML")
     m.add_argument("--collection", required=True, metavar="DIR")
     m.add_argument("--out", required=True, metavar="HTML", help="output file, e.g. map.html")
     m.add_argument("--color-by", default="modality", metavar="FIELD",
@@ -21,12 +24,12 @@ def add_map_command(subparsers) -> argparse.ArgumentParser:
     m.add_argument("--max-thumbnails", type=int, default=2000, metavar="N",
                    help="picture rows with a hover thumbnail (0: none)")
     m.add_argument("--title", default=None)
-    m.set_defaults(handler=run_map)
+    m.set_defaults(handler=run)
     return m
 
 
-def run_map(args: argparse.Namespace) -> int:
-    """Handler of ``nova-toolkit map``: project, (cluster), draw, export; prints the path."""
+def run(args: argparse.Namespace) -> int:
+    """Project, (cluster), draw, export; prints the path (exit 1 on an empty collection)."""
     from nova_toolkit import analysis, viz
     from nova_toolkit.collection import Collection
 

@@ -1,0 +1,73 @@
+"""What the ``nova-toolkit`` subcommands share: user errors, JSON options, backend options.
+
+A :class:`UserError` (or a ``ValueError`` / ``StoreError`` / ``MediaError`` from the API) is
+printed by :func:`nova_toolkit.cli.main` as one ``nova-toolkit: error: ...`` line on stderr,
+exit status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+#: Option names reserved for later features (accepted by the parser, refused with a clear message).
+RESERVED = ("--config",)
+#: Options passed to the backend (``get_embedder(backend, **options)``); nova only.
+BACKEND_OPTIONS = ("profile", "region", "s3_staging")
+
+
+class UserError(ValueError):
+    """Bad command-line input: one line on stderr, exit status 2."""
+
+
+def reserve(parser: argparse.ArgumentParser, names: tuple[str, ...]) -> None:
+    """Accept ``names`` on ``parser`` (hidden) so that using one is refused with a clear message."""
+    for name in names:
+        parser.add_argument(name, default=None, help=argparse.SUPPRESS)
+    parser.set_defaults(reserved=tuple(parser.get_default("reserved") or ()) + tuple(names))
+
+
+def refuse_reserved(args: argparse.Namespace) -> None:
+    """Raise :class:`UserError` when a reserved option was given."""
+    for name in getattr(args, "reserved", None) or ():
+        if getattr(args, name.lstrip("-").replace("-", "_"), None) is not None:
+            raise UserError(f"{name} is not available yet in this version")
+
+
+def add_aws_options(parser: argparse.ArgumentParser) -> None:
+    """``--profile`` / ``--region`` of the nova backend (and the reserved options)."""
+    parser.add_argument("--profile", default=None, metavar="NAME",
+                        help="nova: AWS profile (default: the standard credential chain)")
+    parser.add_argument("--region", default=None, metavar="REGION", help="nova: AWS region")
+    reserve(parser, RESERVED)
+
+
+def json_arg(text: str | None, what: str) -> dict[str, Any] | None:
+    """The JSON object given as option ``what``, or None when the option was not given."""
+    if text is None:
+        return None
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise UserError(f"{what} is not valid JSON: {exc}") from None
+    if not isinstance(value, dict):
+        raise UserError(f"{what} must be a JSON object")
+    return value
+
+
+def backend_options(args: argparse.Namespace, backend: str) -> dict[str, Any]:
+    """``--profile`` / ``--region`` / ``--s3-staging`` for the nova backend; refused otherwise."""
+    options = {k: getattr(args, k, None) for k in BACKEND_OPTIONS}
+    options = {k: v for k, v in options.items() if v is not None}
+    if options and backend != "nova":
+        given = ", ".join("--" + k.replace("_", "-") for k in options)
+        raise UserError(f"{given}: options of the nova backend, not of {backend!r}")
+    return options
+
+
+def stored_backend(path: str) -> str | None:
+    """The backend a collection at ``path`` was built with (None when there is none yet)."""
+    from nova_toolkit.store import Store
+
+    return Store.open(path).settings.backend if Store.exists(path) else None

@@ -1,0 +1,94 @@
+"""``nova-toolkit embed PATH... --collection DIR``: embed files and folders into a collection."""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+from nova_toolkit.cli.common import (
+    UserError,
+    add_aws_options,
+    backend_options,
+    json_arg,
+    stored_backend,
+)
+
+NAME = "embed"
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``embed`` to ``subparsers``; its handler is :func:`run`."""
+    e = subparsers.add_parser(NAME, help="embed files and folders into a collection")
+    e.add_argument("paths", nargs="+", metavar="PATH")
+    e.add_argument("--collection", required=True, metavar="DIR")
+    e.add_argument("--backend", default=None, help="embedding backend (default: local)")
+    e.add_argument("--dimension", type=int, default=None, metavar="N")
+    e.add_argument("--max-chars", type=int, default=None, metavar="N",
+                   help="text chunk size in characters (default: the backend's input limit)")
+    e.add_argument("--segment-seconds", type=float, default=None, metavar="S",
+                   help="audio/video window length, 1-30 s (Nova's durationSeconds; default 5)")
+    e.add_argument("--embedding-mode", default=None,
+                   choices=("AUDIO_VIDEO_COMBINED", "AUDIO_VIDEO_SEPARATE"),
+                   help="video: one combined row per window, or separate VIDEO and AUDIO rows")
+    e.add_argument("--document-mode", default=None, choices=("text", "image", "both"),
+                   help="PDF/DOCX pages as page images (nova default; DOCUMENT_IMAGE), their "
+                        "text layer (local default) or both")
+    e.add_argument("--keep-missing", action="store_true",
+                   help="keep rows of files that disappeared from an embedded folder")
+    e.add_argument("--metadata", default=None, metavar="JSON",
+                   help="user metadata added to every row, e.g. '{\"lang\": \"en\"}'")
+    e.add_argument("--no-progress", action="store_true")
+    e.add_argument("--purpose", default=None, metavar="PURPOSE",
+                   help="embeddingPurpose stored with the rows (default: GENERIC_INDEX)")
+    e.add_argument("--s3-staging", default=None, metavar="URI",
+                   help="nova: s3://bucket/prefix for async jobs (long audio/video, long text)")
+    e.add_argument("--dry-run", action="store_true",
+                   help="nova: count requests, inputs and estimated cost; send nothing")
+    add_aws_options(e)
+    e.set_defaults(handler=run)
+    return e
+
+
+def _dry_run(args: argparse.Namespace, backend: str) -> int:
+    if backend != "nova":
+        raise UserError("--dry-run estimates nova requests; use it with --backend nova")
+    from nova_toolkit.embedders.nova import dry_run
+
+    kwargs: dict[str, Any] = {"max_chars": args.max_chars} if args.max_chars is not None else {}
+    if args.document_mode is not None:
+        kwargs["document_mode"] = args.document_mode
+    report = dry_run(args.paths, **kwargs)
+    print(report.summary())
+    for source, reason in report.skipped:
+        print(f"skipped: {source}: {reason}")
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    """Open (or create) the collection, add the paths, print the report."""
+    from nova_toolkit.collection import Collection
+    from nova_toolkit.embedders import PURPOSES
+
+    backend = args.backend or stored_backend(args.collection) or "local"
+    options = backend_options(args, backend)
+    if args.purpose is not None and args.purpose not in PURPOSES:
+        raise UserError(f"--purpose must be one of {', '.join(PURPOSES)}")
+    if args.dry_run:
+        return _dry_run(args, backend)
+    coll = Collection.open(args.collection, backend=args.backend, dimension=args.dimension,
+                           max_chars=args.max_chars, purpose=args.purpose,
+                           segment_seconds=args.segment_seconds,
+                           embedding_mode=args.embedding_mode,
+                           document_mode=args.document_mode, **options)
+    report = coll.add(args.paths, keep_missing=args.keep_missing,
+                      metadata=json_arg(args.metadata, "--metadata"),
+                      progress=not args.no_progress)
+    print(report.summary())
+    usage = getattr(coll.embedder, "usage", None) if coll.settings.backend == "nova" else None
+    if usage is not None:
+        print(f"usage: {usage.summary()}")
+    for source, reason in report.failures:
+        print(f"failed: {source}: {reason}")
+    for source in report.removed:
+        print(f"removed (no longer on disk): {source}")
+    return 0
