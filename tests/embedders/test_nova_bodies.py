@@ -9,8 +9,9 @@ import numpy as np
 import pytest
 
 from nova_toolkit.embedders import Embedding, EmbedFailure, get_embedder
-from nova_toolkit.embedders.nova import bodies, dry_run, truncate_dimension
+from nova_toolkit.embedders.nova import bodies, truncate_dimension
 from nova_toolkit.embedders.nova.parse import jsonl_rows, sync_embeddings
+from nova_toolkit.pipeline.dry_run import dry_run
 
 
 def test_registered_attributes():

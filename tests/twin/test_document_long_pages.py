@@ -12,9 +12,9 @@ from twin_helpers import start_twin
 
 from nova_toolkit.collection import Collection
 from nova_toolkit.decode import pdf_page_texts
-from nova_toolkit.embedders.nova import dry_run
 from nova_toolkit.embedders.nova.constants import MAX_INPUT_CHARS
 from nova_toolkit.media import MediaItem
+from nova_toolkit.pipeline.dry_run import dry_run
 
 WORDS = ("rocket", "garden", "tomato", "engine", "harvest", "orbit", "seed", "launch",
          "compost", "booster", "trowel", "payload")

@@ -14,9 +14,9 @@ from twin_helpers import start_twin
 from nova_toolkit.collection import Collection
 from nova_toolkit.decode import pdf_page_texts
 from nova_toolkit.embedders import l2_normalize
-from nova_toolkit.embedders.nova import dry_run
 from nova_toolkit.embedders.nova.constants import MAX_INLINE_BYTES
 from nova_toolkit.media import MediaError, MediaItem
+from nova_toolkit.pipeline.dry_run import dry_run
 from nova_toolkit.twin.nova_requests import parse_request
 
 

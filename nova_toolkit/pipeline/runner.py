@@ -1,0 +1,193 @@
+"""Runner: the in-process add loop over the stages, and the :class:`AddReport` it returns.
+
+:class:`AddRunner` takes every stage as a builder (a class or any callable with the same
+signature), so a test can fake one and another engine can reuse the rest:
+
+- ``reader(paths)`` → a :class:`~.reader.SourceReader`-like iterable of items/failures;
+- ``planner(store, segmentation=, modalities=)`` → a :class:`~.planner.Planner`;
+- ``writer(store, commit_rows)`` → a :class:`~.writer.BufferedWriter`;
+- ``embedder()`` → the :class:`~nova_toolkit.embedders.Embedder` (called only when
+  something has to be embedded).
+
+The runner alone holds the collection's writer lock and decides what goes to the writer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tqdm.auto import tqdm
+
+from nova_toolkit.embedders import Embedder
+from nova_toolkit.media import MediaItem
+from nova_toolkit.pipeline import rows as rowlib
+from nova_toolkit.pipeline.planner import (
+    AwaitTwin,
+    CopyFromCache,
+    Embed,
+    Planner,
+    Unchanged,
+    missing_sources,
+    stored_sources,
+)
+from nova_toolkit.pipeline.reader import Failure, SourceReader
+from nova_toolkit.pipeline.writer import BufferedWriter, Committed
+from nova_toolkit.segment import SegmentationConfig
+from nova_toolkit.store import Store
+
+
+@dataclass
+class AddReport:
+    """What one :meth:`Collection.add` did."""
+
+    embedded: int = 0          # items sent to the embedder
+    cached: int = 0            # items whose vectors came from the cache
+    unchanged: int = 0         # items already stored under the same source, untouched
+    failed: int = 0            # items (or segments) that failed
+    removed: list[str] = field(default_factory=list)  # sources gone from embedded folders
+    failures: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    segments: int = 0          # vector rows written
+    embedder_calls: int = 0    # batches sent to the embedder
+    seconds: float = 0.0
+
+    def summary(self) -> str:
+        cached = self.cached + self.unchanged
+        text = (f"embedded {self.embedded}, cached {cached}, failed {self.failed}"
+                f" ({self.segments} new vector rows, {self.seconds:.1f} s)")
+        if self.removed:
+            text += f"; removed {len(self.removed)} missing"
+        return text
+
+
+class AddRunner:
+    """Runs one add in this process: read → plan → embed in batches → rows → buffered commits."""
+
+    def __init__(self, store: Store, *, segmentation: SegmentationConfig,
+                 embedder: Callable[[], Embedder],
+                 reader: Callable[[Sequence[str]], Any] = SourceReader,
+                 planner: Callable[..., Any] = Planner.for_store,
+                 writer: Callable[[Store, int], Any] = BufferedWriter,
+                 batch_segments: int = 256, commit_rows: int = 4096,
+                 progress: bool = True) -> None:
+        self.store = store
+        self.segmentation = segmentation
+        self.build_embedder = embedder
+        self.build_reader = reader
+        self.build_planner = planner
+        self.build_writer = writer
+        self.batch_segments = batch_segments
+        self.commit_rows = commit_rows
+        self.progress = progress
+
+    def run(self, paths: Sequence[str], *, keep_missing: bool = False,
+            meta_json: str | None = None) -> AddReport:
+        """Add ``paths`` under the collection's writer lock; see :meth:`Collection.add`."""
+        started = time.perf_counter()
+        self.report = AddReport()
+        self.meta_json = meta_json
+        with self.store.writer():
+            self._start(paths)
+            seen: set[str] = set()
+            for got in tqdm(self.reader, desc="embed", unit="file", disable=not self.progress):
+                seen.add(got.source)
+                self._take(got if isinstance(got, Failure) else self.planner.plan(got))
+            self._embed_pending()
+            self._committed(self.writer.flush(force=True))
+            if not keep_missing:
+                gone = missing_sources(paths, seen, stored_sources(self.store),
+                                       self.reader.listing().unreadable)
+                if gone:
+                    self.writer.remove_sources(gone)
+                    self.report.removed = gone
+        self.report.seconds = time.perf_counter() - started
+        return self.report
+
+    # -- stages ---------------------------------------------------------------------------
+    def _start(self, paths: Sequence[str]) -> None:
+        self.settings = self.store.settings
+        self.reader = self.build_reader(paths)
+        self.planner = self.build_planner(self.store, segmentation=self.segmentation,
+                                          modalities=lambda: self.embedder.modalities)
+        self.writer = self.build_writer(self.store, self.commit_rows)
+        self._embedder: Embedder | None = None
+        self.pending: list[Embed] = []
+        self.pending_segments = 0
+        self.waiting: dict[str, list[MediaItem]] = {}
+        self.failed_now: set[str] = set()
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = self.build_embedder()
+        return self._embedder
+
+    def _take(self, step: Any) -> None:
+        if isinstance(step, Failure):
+            self._fail(step)
+        elif isinstance(step, Unchanged):
+            self.report.unchanged += 1
+        elif isinstance(step, AwaitTwin):
+            self.waiting.setdefault(step.key, []).append(step.item)
+        elif isinstance(step, CopyFromCache):
+            self._copy(step.item, step.key, step.owner)
+        elif isinstance(step, Embed):
+            self.pending.append(step)
+            self.pending_segments += len(step.segments)
+            if self.pending_segments >= self.batch_segments:
+                self._embed_pending()
+        else:
+            raise TypeError(f"the planner gave an unknown step {step!r}")
+
+    def _fail(self, failure: Failure) -> None:
+        source = failure.source
+        if source not in self.failed_now:  # count items, not segments
+            self.failed_now.add(source)
+            self.report.failed += 1
+        if (source, failure.reason) not in self.report.failures:
+            self.report.failures.append((source, failure.reason))
+        # a new failure replaces the source's old failure rows; vectors stored before for
+        # it stay (nothing already stored is lost because a file went bad)
+        self.writer.add_failure(rowlib.failure_row(failure))
+
+    def _copy(self, item: MediaItem, key: str, owner: str) -> None:
+        """Store the rows of ``owner`` (same content) under ``item.source``: no embedder call."""
+        rows, vectors = self.writer.rows_of(owner)
+        rows = rowlib.copied_rows(rows, item, self.meta_json)
+        self.writer.add_item(rowlib.item_row(item, key, len(rows)), rows, vectors)
+        self.planner.known.added(item.source, key)
+        self.report.cached += 1
+
+    def _embed_pending(self) -> None:
+        if not self.pending:
+            return
+        batch = [(p.item, p.segments) for p in self.pending]
+        results = self.embedder.embed(batch, purpose=self.settings.purpose)
+        self.report.embedder_calls += 1
+        for step, result in zip(self.pending, results, strict=True):
+            built = rowlib.embedded_rows(step, result, self.settings, self.meta_json)
+            for failure in built.failures:
+                self._fail(failure)
+            twins = self.waiting.pop(step.key, [])
+            if not built.rows:  # every segment failed: keep what was stored, retry next run
+                for twin in twins:
+                    self._fail(Failure(twin.source, "embed", f"same content as "
+                                       f"{step.item.source}, which could not be embedded"))
+                continue
+            self.writer.add_item(rowlib.item_row(step.item, step.key, len(built.rows),
+                                                 step.note), built.rows, built.vectors)
+            self.planner.known.added(step.item.source, step.key)
+            self.report.embedded += 1
+            for twin in twins:
+                self._copy(twin, step.key, step.item.source)
+        self.pending.clear()
+        self.pending_segments = 0
+        self.planner.batch_sent()
+        self._committed(self.writer.flush())
+
+    def _committed(self, done: Committed | None) -> None:
+        if done is not None:
+            self.report.segments += done.rows
+            self.planner.known.committed(done.removed, done.failed)
