@@ -9,7 +9,6 @@ only opens the parts that hold a source it replaces, instead of every part.
 
 from __future__ import annotations
 
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -48,10 +47,15 @@ def read_part_sources(path: Path) -> list[str]:
         return distinct_sources(part.read(columns=["source"]).column("source"))
 
 
-def distinct_sources(column: pa.ChunkedArray | pa.Array) -> list[str]:
-    """Distinct values of a source column, as interned strings (the three tables' indexes
-    then share one string object per source)."""
-    return [sys.intern(s) for s in pc.unique(column).to_pylist() if s is not None]
+def distinct_sources(column: pa.ChunkedArray | pa.Array,
+                     shared: dict[str, str] | None = None) -> list[str]:
+    """Distinct values of a source column. With ``shared`` (one dict per commit), equal
+    sources of the three tables' new parts become one string object (the indexes then
+    hold one copy per source; cheaper than ``sys.intern`` on a large collection)."""
+    values = [s for s in pc.unique(column).to_pylist() if s is not None]
+    if shared is None:
+        return values
+    return [shared.setdefault(s, s) for s in values]
 
 
 class SourceIndex:
@@ -78,6 +82,9 @@ class SourceIndex:
             return
         sources = list(sources)
         self._sources[part] = sources
+        if self._parts.keys().isdisjoint(sources):  # the usual case, done in C
+            self._parts.update(dict.fromkeys(sources, part))
+            return
         for s in sources:
             held = self._parts.get(s)
             if held is None:
@@ -100,10 +107,9 @@ class SourceIndex:
     def holding(self, sources: Iterable[str]) -> set[str]:
         """The parts that hold any of ``sources``."""
         out: set[str] = set()
-        for s in sources:
-            held = self._parts.get(s)
-            if held is None:
-                continue
+        stored = self._parts.keys() & (sources if isinstance(sources, set) else set(sources))
+        for s in stored:  # usually few: most sources a commit replaces are new
+            held = self._parts[s]
             if isinstance(held, str):
                 out.add(held)
             else:

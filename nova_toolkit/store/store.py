@@ -205,6 +205,7 @@ class Store:
         stats = CommitStats()
         new_parts = {t: list(self._manifest["parts"][t]) for t in TABLES}
         learnt: list[tuple[str, str, list[str]]] = []  # (table, new part, its sources)
+        shared: dict[str, str] = {}  # one string object per source in this commit
         dropped: list[tuple[str, str]] = []  # (table, part made obsolete)
         written: list[Path] = []
         try:
@@ -212,11 +213,12 @@ class Store:
                 remove = removals[name]
                 if remove:
                     new_parts[name] = self._remove(name, new_parts[name], remove, stats,
-                                                   learnt, dropped, written)
+                                                   learnt, dropped, written, shared)
                 if added is not None and len(added):
                     path = self._write(name, added, stats, written)
                     new_parts[name].append(path.name)
-                    learnt.append((name, path.name, distinct_sources(added.column("source"))))
+                    learnt.append((name, path.name,
+                                   distinct_sources(added.column("source"), shared)))
             manifest = dict(self._manifest)
             manifest["parts"] = new_parts
             manifest["version"] = self.version + 1
@@ -243,7 +245,8 @@ class Store:
             self._index[name].add(part, sources)
 
     def _remove(self, name: str, parts: list[str], remove: set[str], stats: CommitStats,
-                learnt: list, dropped: list, written: list[Path]) -> list[str]:
+                learnt: list, dropped: list, written: list[Path],
+                shared: dict[str, str]) -> list[str]:
         """``parts`` with the rows of ``remove`` taken out: the parts holding none are kept
         as they are (unread), the others rewritten without those rows (or dropped)."""
         index = self._index[name]
@@ -270,7 +273,8 @@ class Store:
             if len(rest):
                 path = self._write(name, rest, stats, written)
                 kept.append(path.name)
-                learnt.append((name, path.name, distinct_sources(rest.column("source"))))
+                learnt.append((name, path.name,
+                               distinct_sources(rest.column("source"), shared)))
         return kept
 
     def _write(self, name: str, table: pa.Table, stats: CommitStats,
