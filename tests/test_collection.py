@@ -280,3 +280,46 @@ def test_crossmodal_top3(sample_collection, sample_dir, query, modality, expecte
         assert top["start_s"] is not None and top["end_s"] > top["start_s"]
     if modality == "document":
         assert top["page"] >= 1
+
+
+def test_old_public_names_still_import():
+    import nova_toolkit
+    import nova_toolkit.collection as c
+    from nova_toolkit.pipeline import rows, runner
+
+    assert nova_toolkit.Collection is c.Collection and nova_toolkit.AddReport is runner.AddReport
+    assert c.row_key is rows.row_key and c.index_metadata is rows.index_metadata
+    assert (c.INDEX_BUCKET, c.INDEX_NAME, c.NON_FILTERABLE) == ("collection", "segments",
+                                                                ("snippet",))
+    for name in ("hit_record", "build_embedder", "SearchResults", "RESERVED_METADATA",
+                 "SNIPPET_IN_INDEX", "INDEX_DIR"):
+        assert getattr(c, name) is not None
+
+
+def test_collection_is_the_read_view_readers_take(sample_collection):
+    from nova_toolkit._core.view import CollectionView, SearchView, index_ref
+
+    assert isinstance(sample_collection, CollectionView)
+    assert isinstance(sample_collection, SearchView)
+    ref = index_ref(sample_collection)
+    got = ref.client.list_vectors(vectorBucketName=ref.bucket, indexName=ref.index)
+    assert len(got["vectors"]) == min(len(sample_collection), 500)
+
+
+def test_add_runs_the_runner_the_facade_names(tmp_path, lib, local_embedder):
+    from nova_toolkit.pipeline.runner import AddRunner
+
+    built = []
+
+    class Recording(AddRunner):
+        def __init__(self, store, **kwargs):
+            built.append(sorted(kwargs))
+            super().__init__(store, **kwargs)
+
+    class Mine(Collection):
+        runner_class = Recording
+
+    coll = Mine.open(tmp_path / "c", embedder=local_embedder)
+    report = coll.add([str(lib)], progress=False, commit_rows=1)
+    assert report.embedded == 3 and len(coll) == 3
+    assert built == [["batch_segments", "commit_rows", "embedder", "progress", "segmentation"]]

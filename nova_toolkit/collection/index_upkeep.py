@@ -10,11 +10,12 @@ import json
 import shutil
 from typing import Any
 
+from nova_toolkit._core.view import COLLECTION_INDEX_BUCKET, COLLECTION_INDEX_NAME
 from nova_toolkit.pipeline.rows import NON_FILTERABLE, index_metadata
 
 INDEX_DIR = "index"
-INDEX_BUCKET = "collection"
-INDEX_NAME = "segments"
+INDEX_BUCKET = COLLECTION_INDEX_BUCKET  # defined once, in _core (push derives it there too)
+INDEX_NAME = COLLECTION_INDEX_NAME
 
 
 class IndexUpkeep:
