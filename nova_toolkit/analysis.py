@@ -104,7 +104,7 @@ def neighbours(
     k_eff = max(0, min(k, len(vectors) - 1))
     ids, dist = _knn().knn_graph(vectors, k_eff, metric="cosine", **knn_options)
     if path is not None:
-        from nova_toolkit.store import atomic_write_bytes
+        from nova_toolkit._core.atomic import atomic_write_bytes
 
         path.parent.mkdir(parents=True, exist_ok=True)
         buf = io.BytesIO()
@@ -167,7 +167,7 @@ def project(
 
 
 def _save_npy(path, array: np.ndarray) -> None:
-    from nova_toolkit.store import atomic_write_bytes
+    from nova_toolkit._core.atomic import atomic_write_bytes
 
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()

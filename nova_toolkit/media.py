@@ -631,23 +631,15 @@ class MediaItem:
             bucket, key = parse_s3_uri(uri)
         except ValueError as e:
             raise MediaError(str(uri), str(e)) from None
+        from nova_toolkit._core.aws import error_code, make_client
+
         if client is None:
-            try:
-                import boto3  # noqa: PLC0415 - optional dependency
-            except ImportError:
-                raise MediaError(
-                    uri, "reading s3:// needs boto3 (pip install 'nova-toolkit[aws]')"
-                ) from None
-            client = boto3.client("s3")
+            client = make_client("s3")
         try:
             resp = client.get_object(Bucket=bucket, Key=key)
             data = resp["Body"].read()
-        except Exception as e:  # botocore errors are not importable without botocore
-            code = (
-                getattr(e, "response", {}).get("Error", {}).get("Code")
-                if hasattr(e, "response")
-                else None
-            )
+        except Exception as e:  # botocore ClientError / connection errors: report
+            code = error_code(e)
             reason = {
                 "NoSuchKey": "no such object",
                 "NoSuchBucket": "no such bucket",
@@ -739,22 +731,19 @@ def iter_s3(uri: str, *, client: Any = None) -> Iterator[tuple[str, str | None]]
         return
     rest = uri[len("s3://"):]
     bucket, _, prefix = rest.partition("/")
+    from nova_toolkit._core.aws import error_code, make_client
+
     try:
         if client is None:
-            import boto3
-
-            client = boto3.client("s3")
+            client = make_client("s3")
         pages = client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
         keys = sorted(
             obj["Key"] for page in pages for obj in page.get("Contents", ())
             if not obj["Key"].endswith("/")
             and not any(part.startswith(".") for part in obj["Key"][len(prefix):].split("/"))
         )
-    except ImportError:
-        yield uri, "reading s3:// needs boto3 (pip install 'nova-toolkit[aws]')"
-        return
     except Exception as e:  # botocore ClientError / connection errors: report, go on
-        code = getattr(e, "response", {}).get("Error", {}).get("Code", "")
+        code = error_code(e)
         yield uri, {"NoSuchBucket": "no such bucket",
                     "AccessDenied": "access denied"}.get(code, f"cannot list: {e}")
         return

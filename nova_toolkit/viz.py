@@ -342,7 +342,7 @@ def export_html(fig: go.Figure, path: str | os.PathLike) -> Path:
 
     The file also shows the hovered point's thumbnail. Written atomically.
     """
-    from nova_toolkit.store import atomic_write_bytes
+    from nova_toolkit._core.atomic import atomic_write_bytes
 
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -67,7 +67,7 @@ def read_checkpoint(path: Path, want: dict[str, Any]) -> dict[str, Any] | None:
 
 def write_checkpoint(path: Path, data: dict[str, Any]) -> None:
     """Replace the checkpoint atomically (the package's one atomic-write mechanism)."""
-    from nova_toolkit.store import atomic_write_bytes
+    from nova_toolkit._core.atomic import atomic_write_bytes
 
     atomic_write_bytes(path, json.dumps(data, indent=1).encode("utf-8"))
 
