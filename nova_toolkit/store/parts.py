@@ -41,10 +41,11 @@ def read_part(path: Path, schema: pa.Schema) -> pa.Table:
     return pq.read_table(path, schema=schema)
 
 
-def read_part_sources(path: Path) -> list[str]:
-    """The distinct sources of a part, reading only its footer and ``source`` column."""
+def read_part_sources(path: Path, shared: dict[str, str] | None = None) -> list[str]:
+    """The distinct sources of a part, reading only its footer and ``source`` column
+    (``shared``: see :func:`distinct_sources`)."""
     with pq.ParquetFile(path) as part:
-        return distinct_sources(part.read(columns=["source"]).column("source"))
+        return distinct_sources(part.read(columns=["source"]).column("source"), shared)
 
 
 def distinct_sources(column: pa.ChunkedArray | pa.Array,

@@ -250,7 +250,7 @@ class Store:
         """``parts`` with the rows of ``remove`` taken out: the parts holding none are kept
         as they are (unread), the others rewritten without those rows (or dropped)."""
         index = self._index[name]
-        loaded = index.sync(parts, lambda p: read_part_sources(self.root / name / p))
+        loaded = index.sync(parts, lambda p: read_part_sources(self.root / name / p, shared))
         if loaded:
             stats.sources_read[name] = loaded
         hit = index.holding(remove)
