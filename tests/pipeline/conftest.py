@@ -1,25 +1,12 @@
-"""Shared pieces of the stage tests: a store with the real local backend's settings, files."""
+"""The stage tests' fixture: a store with the real local backend's settings."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from pipeline_helpers import SEGMENTATION
 
 from nova_toolkit.collection.opening import settings_for
-from nova_toolkit.segment import SegmentationConfig
 from nova_toolkit.store import Store
-
-SEGMENTATION = SegmentationConfig(max_chars=400, overlap_chars=40)
-
-
-def write(path: Path, data: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(data, str):
-        path.write_text(data, encoding="utf-8")
-    else:
-        path.write_bytes(data)
-    return path
 
 
 @pytest.fixture

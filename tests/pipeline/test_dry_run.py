@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import write
+from pipeline_helpers import write
 
 from nova_toolkit.collection import Collection
 from nova_toolkit.embedders.nova.dry_run import dry_run as walk_only

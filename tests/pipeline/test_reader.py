@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from conftest import write
+from pipeline_helpers import write
 
 from nova_toolkit.media import MediaItem
 from nova_toolkit.pipeline.reader import Failure, SourceReader

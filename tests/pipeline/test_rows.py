@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pyarrow as pa
 import pytest
-from conftest import SEGMENTATION, write
+from pipeline_helpers import SEGMENTATION, write
 
 from nova_toolkit.embedders import EmbedFailure
 from nova_toolkit.media import MediaItem

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SEGMENTATION, write
+from pipeline_helpers import SEGMENTATION, write
 
 from nova_toolkit.media import MediaItem
 from nova_toolkit.pipeline.planner import Planner
