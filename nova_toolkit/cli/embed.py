@@ -52,12 +52,23 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def _dry_run(args: argparse.Namespace, backend: str) -> int:
     if backend != "nova":
         raise UserError("--dry-run estimates nova requests; use it with --backend nova")
-    from nova_toolkit.embedders.nova import dry_run
+    from pathlib import Path
+
+    from nova_toolkit.collection import Collection
+    from nova_toolkit.pipeline.dry_run import dry_run
 
     kwargs: dict[str, Any] = {"max_chars": args.max_chars} if args.max_chars is not None else {}
     if args.document_mode is not None:
         kwargs["document_mode"] = args.document_mode
-    report = dry_run(args.paths, **kwargs)
+    if (Path(args.collection) / "manifest.json").is_file():
+        # what a nova collection already holds is cached, not a request; its settings apply
+        coll = Collection.open(args.collection, create=False)
+        if coll.settings.backend == "nova":
+            kwargs["collection"] = coll
+    try:
+        report = dry_run(args.paths, **kwargs)
+    except ValueError as exc:  # e.g. a --document-mode the collection was not made with
+        raise UserError(str(exc)) from None
     print(report.summary())
     for source, reason in report.skipped:
         print(f"skipped: {source}: {reason}")

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pipeline_helpers import write
 
 from nova_toolkit.collection import Collection
-from nova_toolkit.embedders.nova.dry_run import dry_run as walk_only
 from nova_toolkit.pipeline.dry_run import dry_run
 
 
@@ -18,7 +17,6 @@ def test_duplicates_count_once_and_a_collection_s_cache_is_not_sent(tmp_path, lo
     report = dry_run([lib])
     assert (report.files, report.cached, report.usage.calls) == (2, 1, 2)
     assert [s for s, _ in report.skipped] == [str(lib / "empty.txt")]
-    assert walk_only([lib]).usage.calls == 3  # the walker without a planner sends all three
     coll = Collection.open(tmp_path / "c", embedder=local_embedder)
     coll.add([str(lib / "a.txt")], progress=False)
     report = dry_run([lib], collection=coll)

@@ -37,6 +37,13 @@ def test_embed_nova_matches_local_shape_and_search(twin, tmp_path):
     assert r.returncode == 0, r.stderr
     assert "embedded 3, cached 0, failed 0" in r.stdout
     assert "usage: 3 calls" in r.stdout and "s3cr3t" not in r.stdout + r.stderr
+    # a dry run over the existing collection sends only what it does not hold yet
+    (lib / "tea.txt").write_text("Steep green tea for two minutes in water below boiling.")
+    r = cli("embed", "lib", "--collection", "nova", "--backend", "nova", "--dimension", "1024",
+            "--dry-run", cwd=tmp_path, env=env)
+    assert r.returncode == 0, r.stderr
+    assert "1 requests" in r.stdout and "3 files cached (not sent)" in r.stdout, r.stdout
+    (lib / "tea.txt").unlink()
     r = cli("embed", "lib", "--collection", "local", "--no-progress", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
 

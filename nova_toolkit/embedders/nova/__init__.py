@@ -11,10 +11,10 @@ itself is :func:`nova_toolkit.pipeline.dry_run.dry_run`),
 """
 
 from nova_toolkit.embedders.nova.constants import DIMENSIONS, MODEL_ID
-from nova_toolkit.embedders.nova.dry_run import DryRunReport, count_planned, dry_run
+from nova_toolkit.embedders.nova.dry_run import DryRunReport, count_planned
 from nova_toolkit.embedders.nova.embedder import NovaEmbedder
 from nova_toolkit.embedders.nova.matryoshka import truncate_dimension
 from nova_toolkit.embedders.nova.usage import DEFAULT_PRICES, Usage
 
 __all__ = ["DEFAULT_PRICES", "DIMENSIONS", "MODEL_ID", "DryRunReport", "NovaEmbedder", "Usage",
-           "count_planned", "dry_run", "truncate_dimension"]
+           "count_planned", "truncate_dimension"]

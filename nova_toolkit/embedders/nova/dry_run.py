@@ -8,17 +8,14 @@ its planner would embed.
 from __future__ import annotations
 
 import math
-import os
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from nova_toolkit.embedders.document_modes import (
-    check_document_mode,
     pages_of,
     wants_images,
     wants_text,
 )
-from nova_toolkit.embedders.nova.constants import MAX_INPUT_CHARS, MAX_SYNC_SECONDS
+from nova_toolkit.embedders.nova.constants import MAX_SYNC_SECONDS
 from nova_toolkit.embedders.nova.text_limits import fit_text_segments
 from nova_toolkit.embedders.nova.usage import CHARS_PER_TOKEN, Usage
 from nova_toolkit.media import MediaItem
@@ -71,39 +68,3 @@ def count_planned(item: MediaItem, segments: list[Segment], document_mode: str,
         seconds = max((s.end_s or 0.0 for s in segments), default=0.0)
         jobs = int(len(segments) > 1 or seconds > MAX_SYNC_SECONDS)
         usage.add(calls=1, async_jobs=jobs, input_seconds=seconds)
-
-
-def dry_run(paths: Iterable[str | os.PathLike], *, max_chars: int = MAX_INPUT_CHARS,
-            overlap_chars: int = 0, segment_seconds: float = 5.0,
-            prices: dict | None = None, document_mode: str = "image") -> DryRunReport:
-    """Old entry point, kept until its callers move: prefer :func:`nova_toolkit.pipeline.dry_run.dry_run`.
-
-    That one plans with the add pipeline's reader and planner (duplicates and, given a
-    collection, cached files count once / not at all). This one cannot (the pipeline is a
-    higher layer than the embedders): it walks every file and counts it, cache or not.
-    """
-    from nova_toolkit.media import MediaError, iter_files
-    from nova_toolkit.segment import SegmentationConfig, segment_item
-
-    check_document_mode(document_mode)
-    report = DryRunReport(Usage(prices=dict(prices)) if prices else Usage())
-    config = SegmentationConfig(max_chars=max_chars, overlap_chars=overlap_chars,
-                                segment_seconds=segment_seconds)
-    for source, error in iter_files([os.fspath(p) for p in paths]):
-        item = None
-        try:
-            if error is not None:
-                raise MediaError(source, error)
-            item = MediaItem.from_path(source)
-            segments = [] if item.modality == "image" else segment_item(item, config)
-        except MediaError as exc:
-            if item is not None and item.modality in ("audio", "video"):
-                report.files += 1
-                report.unknown_durations += 1
-                report.usage.add(calls=1)
-            else:
-                report.skipped.append((source, exc.reason))
-            continue
-        report.files += 1
-        count_planned(item, segments, document_mode, report.usage)
-    return report
