@@ -284,7 +284,10 @@ def image_size(item: MediaItem, *, max_pixels: int = MAX_IMAGE_PIXELS) -> tuple[
             w, h = im.size
     except Image.DecompressionBombError as exc:
         raise MediaError(item.source, f"image too large: {exc}") from None
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError) as exc:
+    except UnidentifiedImageError:  # its message names a BytesIO address: not repeatable
+        raise MediaError(item.source, "cannot read image header: not an image Pillow can "
+                                      "identify (unknown format or corrupt header)") from None
+    except (OSError, ValueError, SyntaxError) as exc:
         raise MediaError(item.source, f"cannot read image header: {exc}") from None
     if w <= 0 or h <= 0:
         raise MediaError(item.source, f"image has no pixels ({w}x{h})")

@@ -121,3 +121,17 @@ def test_collection_records_failures_and_keeps_good_rows(tmp_path, local_embedde
     assert "too large" in failed[str(lib / "huge.png")]
     hits = coll.search("espresso coffee", modality="image")
     assert hits and hits[0]["source"].endswith("coffee.png") and "espresso" in hits[0]["snippet"]
+
+
+def test_an_unidentifiable_image_fails_with_the_same_reason_every_run():
+    """Pillow's own message names a BytesIO address; a stored failure must be repeatable."""
+    from nova_toolkit.decode import image_size
+
+    reasons = set()
+    for _ in range(2):
+        item = MediaItem.from_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40, source="broken.png")
+        with pytest.raises(MediaError) as err:
+            image_size(item)
+        reasons.add(str(err.value))
+    assert reasons == {"broken.png: cannot read image header: not an image Pillow can identify "
+                       "(unknown format or corrupt header)"}
