@@ -36,7 +36,7 @@ from nova_toolkit.embedders.nova.constants import (
 )
 
 if TYPE_CHECKING:
-    from nova_toolkit.embedders.nova.embedder import NovaEmbedder
+    from nova_toolkit.embedders.nova.calls import NovaCalls
     from nova_toolkit.media import MediaItem
     from nova_toolkit.segment import Segment
 
@@ -170,7 +170,7 @@ def _over_limit(rows: Result) -> bool:
             and "segments" in rows[0].reason and "maximum" in rows[0].reason)
 
 
-def _text_job(emb: NovaEmbedder, text: str, span: tuple[int, int], size: int, purpose: str,
+def _text_job(emb: NovaCalls, text: str, span: tuple[int, int], size: int, purpose: str,
               name: str, depth: int = 0) -> Result:
     """One text piece as a job; halved and retried when the service finds it too long."""
     import hashlib
@@ -198,7 +198,7 @@ def _text_job(emb: NovaEmbedder, text: str, span: tuple[int, int], size: int, pu
     return shift_rows(rows, index=0, chars=a, text=text)
 
 
-def embed_text_async(emb: NovaEmbedder, item: MediaItem, segments: Sequence[Segment],
+def embed_text_async(emb: NovaCalls, item: MediaItem, segments: Sequence[Segment],
                      purpose: str) -> Result:
     """A text item through StartAsyncInvoke, in as many jobs as the segment limit needs."""
     runner = emb._runner()
@@ -222,7 +222,7 @@ def embed_text_async(emb: NovaEmbedder, item: MediaItem, segments: Sequence[Segm
     return out
 
 
-def embed_media_async(emb: NovaEmbedder, item: MediaItem, segments: Sequence[Segment],
+def embed_media_async(emb: NovaCalls, item: MediaItem, segments: Sequence[Segment],
                       purpose: str, types: list[str]) -> Result:
     """An audio/video item through StartAsyncInvoke, cut into windows that fit one job each."""
     import hashlib

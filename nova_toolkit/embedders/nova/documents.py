@@ -41,7 +41,7 @@ from nova_toolkit.media import MediaError
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from nova_toolkit.embedders.nova.embedder import NovaEmbedder
+    from nova_toolkit.embedders.nova.calls import NovaCalls
     from nova_toolkit.media import MediaItem
     from nova_toolkit.segment import Segment
 
@@ -82,7 +82,7 @@ def image_body(data: bytes, fmt: str, *, purpose: str, dimension: int) -> dict[s
     return bodies.single_body("image", block, purpose=purpose, dimension=dimension)
 
 
-def _image_call(emb: NovaEmbedder, item: MediaItem, page: Page, snippet: str,
+def _image_call(emb: NovaCalls, item: MediaItem, page: Page, snippet: str,
                 purpose: str) -> Result:
     seg = page.image_segment()
     try:
@@ -95,7 +95,7 @@ def _image_call(emb: NovaEmbedder, item: MediaItem, page: Page, snippet: str,
             for r in sync_embeddings(payload, seg.index)]
 
 
-def plan_document(emb: NovaEmbedder, item: MediaItem, segments: Sequence[Segment],
+def plan_document(emb: NovaCalls, item: MediaItem, segments: Sequence[Segment],
                   purpose: str, mode: str) -> list[Task]:
     """One task per request for a document's pages, each with the segment indexes it covers.
 
@@ -133,7 +133,7 @@ def _texts(item: MediaItem, pages: list[Page]) -> list[str]:
         return [""] * max((p.number or 0) for p in pages)
 
 
-def query_document(emb: NovaEmbedder, item: MediaItem, purpose: str) -> np.ndarray:
+def query_document(emb: NovaCalls, item: MediaItem, purpose: str) -> np.ndarray:
     """A document as a query: the normalised mean of its page vectors.
 
     Pages are embedded as a collection of this ``document_mode`` stores them, except that
