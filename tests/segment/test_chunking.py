@@ -1,22 +1,12 @@
-"""Tests for nova_toolkit.segment: property checks of chunk_text over many random texts."""
+"""Tests for nova_toolkit.segment.chunking: property checks of chunk_text over many random texts."""
 
 from __future__ import annotations
 
-import io
-import json
 import random
 
 import pytest
 
-from nova_toolkit.media import MediaItem
-from nova_toolkit.segment import (
-    Segment,
-    SegmentationConfig,
-    chunk_text,
-    seconds_windows,
-    segment_item,
-    segment_text,
-)
+from nova_toolkit.segment import Segment, SegmentationConfig, chunk_text, segment_text
 
 WORDS = [
     *("a", "an", "the", "cat", "sat", "on", "mat", "quick", "brown", "fox"),
@@ -220,117 +210,8 @@ def test_chunk_text_argument_errors():
         chunk_text("x", max_chars=5, overlap_chars=-1)
 
 
-def test_segment_to_dict():
-    s = Segment(3, "hi", 4, 6)
-    assert s.to_dict() == {
-        "index": 3,
-        "start_s": None,
-        "end_s": None,
-        "page": None,
-        "char_start": 4,
-        "char_end": 6,
-    }
-
-
-# ---------------------------------------------------------------------------------------------
-# config
-# ---------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "kwargs,match",
-    [
-        ({"max_chars": 0}, "max_chars"),
-        ({"max_chars": -3}, "max_chars"),
-        ({"max_chars": 10, "overlap_chars": 10}, "overlap_chars"),
-        ({"max_chars": 10, "overlap_chars": -1}, "overlap_chars"),
-        ({"max_chars": 10, "segment_seconds": 0.5}, "segment_seconds"),
-        ({"max_chars": 10, "segment_seconds": 31}, "segment_seconds"),
-        ({"max_chars": 10, "segment_seconds": float("nan")}, "segment_seconds"),
-        ({"max_chars": 2.5}, "max_chars"),
-        ({"max_chars": True}, "max_chars"),
-        ({"max_chars": 10, "embedding_mode": "COMBINED"}, "embedding_mode"),
-    ],
-)
-def test_config_validation(kwargs, match):
-    with pytest.raises(ValueError, match=match):
-        SegmentationConfig(**kwargs)
-
-
-def test_config_key_stable_and_distinct():
-    a = SegmentationConfig(max_chars=1000, overlap_chars=100, segment_seconds=5)
-    b = SegmentationConfig(1000, 100, 5.0)
-    assert a == b and a.key() == b.key()
-    assert a.key() == ('{"embedding_mode":"AUDIO_VIDEO_COMBINED","max_chars":1000,'
-                       '"overlap_chars":100,"segment_seconds":5.0}')
-    assert json.loads(a.key()) == a.to_dict()
-    assert SegmentationConfig(1000).key() != a.key()
-    assert SegmentationConfig(1000, 100, 6).key() != a.key()
-    assert SegmentationConfig(1000, 100, 5, "AUDIO_VIDEO_SEPARATE").key() != a.key()
-    assert SegmentationConfig(1, 0, 1).segment_seconds == 1.0
-    assert SegmentationConfig(10, segment_seconds=30).segment_seconds == 30.0
-
 
 def test_segment_text_uses_config():
     text = "one two three four five six seven"
     cfg = SegmentationConfig(max_chars=9, overlap_chars=4)
     assert segment_text(text, cfg) == chunk_text(text, max_chars=9, overlap_chars=4)
-
-
-# ---------------------------------------------------------------------------------------------
-# items and time windows
-# ---------------------------------------------------------------------------------------------
-
-
-def test_segment_item_text_and_other_modalities():
-    item = MediaItem.from_bytes(b"alpha beta gamma delta", source="t.txt")
-    segs = segment_item(item, SegmentationConfig(max_chars=11))
-    assert [s.text for s in segs] == ["alpha beta", "gamma delta"]
-    from PIL import Image
-
-    buf = io.BytesIO()
-    Image.new("RGB", (2, 1)).save(buf, format="PNG")
-    img = MediaItem.from_bytes(buf.getvalue(), source="pic.png")
-    assert segment_item(img, SegmentationConfig(max_chars=11)) == [Segment(0)]
-
-
-def test_segment_item_latin1_offsets_index_decoded_text():
-    raw = "café au lait, très bon".encode("latin-1")
-    item = MediaItem.from_bytes(raw, source="l1.txt")
-    decoded = item.text().text
-    for s in segment_item(item, SegmentationConfig(max_chars=8)):
-        assert decoded[s.char_start : s.char_end] == s.text
-
-
-def test_seconds_windows():
-    assert seconds_windows(12, 5) == [(0.0, 5.0), (5.0, 10.0), (10.0, 12.0)]
-    assert seconds_windows(10, 5) == [(0.0, 5.0), (5.0, 10.0)]
-    assert seconds_windows(0, 5) == []
-    tenths = seconds_windows(0.3, 0.1)
-    assert len(tenths) == 3 and [s for s, _ in tenths] == pytest.approx([0.0, 0.1, 0.2])
-    assert seconds_windows(2.5, 30) == [(0.0, 2.5)]
-    for duration in (0.7, 29.99, 61.0, 3600.5):
-        w = seconds_windows(duration, 7)
-        assert w[0][0] == 0.0 and w[-1][1] == duration
-        assert all(a[1] == b[0] for a, b in zip(w, w[1:], strict=False))
-        assert all(0 < e - s <= 7 for s, e in w)
-    with pytest.raises(ValueError):
-        seconds_windows(-1, 5)
-    with pytest.raises(ValueError):
-        seconds_windows(10, 0)
-
-
-def test_html_is_segmented_by_its_visible_text():
-    from nova_toolkit.media import MediaItem
-    from nova_toolkit.segment import html_to_text, item_text
-
-    page = (b"<!DOCTYPE html><html><head><title>T</title><style>p{color:red}</style></head>"
-            b"<body><h1>Rockets</h1><p>A rocket\n  reaches orbit.</p><script>var x=1;</script>"
-            b"<p>Stages &amp; engines.</p></body></html>")
-    item = MediaItem.from_bytes(page, source="page.html", filename="page.html")
-    text = item_text(item)
-    assert text == "Rockets\n\nA rocket reaches orbit.\n\nStages & engines."
-    assert html_to_text("<p>x</p>") == "x"
-    segs = segment_item(item, SegmentationConfig(max_chars=1000))
-    assert [s.text for s in segs] == [text]
-    assert "<" not in segs[0].text and "color" not in segs[0].text
