@@ -90,14 +90,15 @@ def main() -> None:
     args = ap.parse_args()
 
     from nova_toolkit import analysis, viz
+    from nova_toolkit.analysis.projection import _umap
 
     print(f"bench_map: n={args.n} dim={args.dim} n_neighbors={args.n_neighbors}")
     vecs, topic, snippets = synthetic(args.n, args.dim)
     results: dict = {"n": args.n, "dim": args.dim}
     # warm-up: numba compiles UMAP's kernels once per process; keep that out of both timings
-    timed("umap warm-up (jit, 4.5k)", lambda: analysis._umap(
+    timed("umap warm-up (jit, 4.5k)", lambda: _umap(
         vecs[:4500], n_neighbors=args.n_neighbors, min_dist=0.1, seed=0), results)
-    timed("umap warm-up nndescent (4.5k)", lambda: analysis._umap(
+    timed("umap warm-up nndescent (4.5k)", lambda: _umap(
         vecs[:4500], n_neighbors=args.n_neighbors, min_dist=0.1, seed=0, use_faiss=False),
         results)
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,7 +127,7 @@ def main() -> None:
     if not args.skip_baseline:
         print("UMAP neighbour search: FAISS kNN graph vs umap-learn's NN-descent:")
         faiss_s = results["project (faiss kNN + umap)"]
-        timed("umap (own nndescent)", lambda: analysis._umap(
+        timed("umap (own nndescent)", lambda: _umap(
             vecs, n_neighbors=args.n_neighbors, min_dist=0.1, seed=0, use_faiss=False), results)
         results["umap_speedup_faiss_vs_own"] = round(results["umap (own nndescent)"] / faiss_s,
                                                      2)

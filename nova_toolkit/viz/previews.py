@@ -1,0 +1,111 @@
+"""Thumbnails of picture rows (images, video key frames, PDF pages) as small JPEG data URIs.
+
+Also where a row's file is on disk (the store's item paths, else the source itself).
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import subprocess
+from typing import TYPE_CHECKING
+
+from nova_toolkit.viz.hover import _is_num
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from nova_toolkit._core.view import CollectionView
+
+THUMB_PX = 96
+MAX_THUMBNAILS = 2000        # ≈ 3–5 KB each: a 100k-point map stays well under 50 MB
+
+
+def _jpeg_data_uri(image, px: int = THUMB_PX, quality: int = 70) -> str:
+    im = image.convert("RGB")
+    im.thumbnail((px, px))
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", quality=quality, optimize=True)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _video_frame(path: str, at: float):
+    from PIL import Image
+
+    from nova_toolkit.decode import ffmpeg_exe
+
+    cmd = [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-ss", f"{max(at, 0):.3f}",
+           "-i", path, "-frames:v", "1", "-an", "-f", "image2pipe", "-vcodec", "bmp", "pipe:1"]
+    out = subprocess.run(cmd, capture_output=True, timeout=60).stdout
+    if not out and at > 0:
+        return _video_frame(path, 0.0)
+    if not out:
+        return None
+    with Image.open(io.BytesIO(out)) as im:
+        return im.convert("RGB")
+
+
+def thumbnail(row: dict, path: str | None = None, px: int = THUMB_PX) -> str | None:
+    """A base64 JPEG data URI (≤ ``px`` pixels) for an image, a video key frame or a PDF page.
+
+    ``None`` for rows without a picture or whose file cannot be read.
+    """
+    path = path or str(row.get("source", ""))
+    if not path or not os.path.isfile(path):
+        return None
+    modality, etype = row.get("modality"), row.get("embedding_type")
+    try:
+        from nova_toolkit.media import MediaItem
+
+        if modality == "image":
+            from nova_toolkit.decode import open_image
+
+            return _jpeg_data_uri(open_image(MediaItem.from_path(path)), px)
+        if modality == "video" and etype != "AUDIO":
+            start = float(row["start_s"]) if _is_num(row.get("start_s")) else 0.0
+            end = float(row["end_s"]) if _is_num(row.get("end_s")) else start
+            frame = _video_frame(path, start + max(0.0, min(1.0, (end - start) / 2)))
+            return _jpeg_data_uri(frame, px) if frame is not None else None
+        if modality == "document" and _is_num(row.get("page")):
+            from nova_toolkit.decode import render_pdf_page
+
+            page = render_pdf_page(MediaItem.from_path(path), int(row["page"]), long_side=px * 2)
+            return _jpeg_data_uri(page, px)
+    except Exception:  # a thumbnail is a nicety; never fail the map for one
+        return None
+    return None
+
+
+def _source_paths(collection: CollectionView) -> dict[str, str]:
+    items = collection.store.items()
+    if not items.num_rows:
+        return {}
+    return dict(zip(items.column("source").to_pylist(), items.column("path").to_pylist(),
+                    strict=True))
+
+
+def _resolve(source: str, paths: dict[str, str]) -> str | None:
+    for cand in (paths.get(source), source):
+        if cand and os.path.isfile(cand):
+            return cand
+    return None
+
+
+def thumbnails(collection: CollectionView, df: pd.DataFrame | None = None, *,
+               max_thumbnails: int = MAX_THUMBNAILS, px: int = THUMB_PX) -> dict[str, str]:
+    """``{row key: data URI}`` for up to ``max_thumbnails`` picture rows (images first)."""
+    df = collection.to_pandas() if df is None else df
+    paths = _source_paths(collection)
+    order = {"image": 0, "video": 1, "document": 2}
+    rows = [r for r in df.to_dict("records") if r["modality"] in order
+            and not (r["modality"] == "video" and r["embedding_type"] == "AUDIO")
+            and not (r["modality"] == "document" and r["embedding_type"] == "TEXT")]
+    rows.sort(key=lambda r: order[r["modality"]])
+    out: dict[str, str] = {}
+    for r in rows[: max(0, int(max_thumbnails))]:
+        path = _resolve(r["source"], paths)
+        uri = thumbnail(r, path, px) if path else None
+        if uri:
+            out[r["key"]] = uri
+    return out
