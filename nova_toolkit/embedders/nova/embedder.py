@@ -36,6 +36,7 @@ from nova_toolkit.embedders.nova.constants import (
     TOKEN_HEADER,
 )
 from nova_toolkit.embedders.nova.documents import plan_document, query_document
+from nova_toolkit.embedders.nova.limiter import RequestLimiter, attach, limiter_for
 from nova_toolkit.embedders.nova.parse import sync_embeddings
 from nova_toolkit.embedders.nova.text_limits import fit_query_text, fit_text_segments, longest_text
 from nova_toolkit.embedders.nova.transport import (
@@ -78,6 +79,12 @@ class NovaEmbedder:
         this backend's faster jittered loop does the retrying (botocore's own backoff
         cut throughput to 38-43 rps). Against random (not quota-driven) throttling the
         adaptive limiter collapses the rate: use ``retry_mode="standard"`` there.
+        None: ``adaptive``, or ``standard`` when a rate limiter below paces the calls.
+    max_rps, rate_limiter : float, RequestLimiter, optional
+        Pace InvokeModel / StartAsyncInvoke at the account's known quota (an in-process
+        :class:`.limiter.AdaptiveLimiter`), or with a given limiter shared by several
+        embedders (a Ray cluster's: :mod:`nova_toolkit.pipeline.ray_limits`). Neither
+        is a collection setting.
     retry_base_delay : float
         First backoff of those retries (full jitter, doubled each time, capped at 20 s).
     embedding_mode : str
@@ -112,14 +119,15 @@ class NovaEmbedder:
     def __init__(self, *, dimension: int = DEFAULT_DIMENSION, profile: str | None = None,
                  region: str | None = None, endpoint_url: str | None = None,
                  s3_staging: str | None = None, pool_size: int = 32, max_retries: int = 8,
-                 max_attempts: int = 1, retry_mode: str = "adaptive",
+                 max_attempts: int = 1, retry_mode: str | None = None,
                  embedding_mode: str = "AUDIO_VIDEO_COMBINED", truncation: str = "END",
                  detail_level: str = "STANDARD_IMAGE", long_text_chars: int = 200_000,
                  document_mode: str = "image",
                  segment_seconds: int = 5, async_concurrency: int = 4,
                  prices: dict | None = None, read_timeout: float = 60.0,
                  retry_base_delay: float = 0.2, async_limits: AsyncLimits | None = None,
-                 bedrock_client: Any = None, s3_client: Any = None) -> None:
+                 bedrock_client: Any = None, s3_client: Any = None,
+                 max_rps: float | None = None, rate_limiter: RequestLimiter | None = None) -> None:
         if dimension not in DIMENSIONS:
             raise ValueError(f"the nova backend serves dimensions {DIMENSIONS}, not {dimension}")
         if embedding_mode not in ("AUDIO_VIDEO_COMBINED", "AUDIO_VIDEO_SEPARATE"):
@@ -131,6 +139,8 @@ class NovaEmbedder:
         self.profile, self.region, self.endpoint_url = profile, region, endpoint_url
         self.s3_staging = s3_staging
         self.pool_size, self.max_retries = pool_size, max_retries
+        self.rate_limiter = limiter_for(rate_limiter, max_rps)
+        retry_mode = retry_mode or ("standard" if self.rate_limiter is not None else "adaptive")
         self.max_attempts, self.retry_mode, self.read_timeout = max_attempts, retry_mode, \
             read_timeout
         self.embedding_mode, self.truncation, self.detail_level = embedding_mode, truncation, \
@@ -142,6 +152,8 @@ class NovaEmbedder:
         self.document_mode = check_document_mode(document_mode)
         self.usage = Usage(prices=dict(prices)) if prices else Usage()
         self._bedrock, self._s3 = bedrock_client, s3_client
+        if bedrock_client is not None and self.rate_limiter is not None:
+            attach(bedrock_client, self.rate_limiter)
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:  # never shows clients or credentials
@@ -161,6 +173,8 @@ class NovaEmbedder:
         with self._lock:
             if self._bedrock is None:
                 self._bedrock = self._client("bedrock-runtime")
+                if self.rate_limiter is not None:  # every model call waits for its token
+                    attach(self._bedrock, self.rate_limiter)
             return self._bedrock
 
     @property
