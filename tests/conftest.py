@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+
+# Ray binds every service (GCS, raylets, workers) to 127.0.0.1 only when it believes it runs on
+# one machine: read when ray is imported, so set before any test imports it (subprocesses inherit)
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
@@ -143,3 +148,29 @@ def media_dir(tmp_path_factory) -> Path:
     pdf.multi_cell(0, 8, " ".join(["The rocket climbed towards orbit."] * 60))
     pdf.output(str(d / "guide.pdf"))
     return d
+
+
+@pytest.fixture(scope="session")
+def ray_cluster():
+    """One local 2-node Ray cluster (1 CPU each, 127.0.0.1) for the whole run, this process connected.
+
+    Started here and stopped through its own handle (never ``ray stop``, which ends every Ray
+    process on the machine). Drivers in subprocesses connect with ``cluster.address``.
+    """
+    import ray
+    from ray.cluster_utils import Cluster
+
+    node = {"num_cpus": 1, "object_store_memory": 150 * 2**20, "node_ip_address": "127.0.0.1"}
+    cluster = Cluster(initialize_head=True, connect=False,
+                      head_node_args={**node, "include_dashboard": False})
+    try:
+        cluster.add_node(**node)
+        # the twin's test credentials reach the Ray workers only through the job's runtime_env
+        # (they do not inherit this process's environment): tests/pipeline/test_ray_nova.py
+        twin_credentials = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
+        ray.init(address=cluster.address, log_to_driver=False,
+                 runtime_env={"env_vars": twin_credentials})
+        yield cluster
+    finally:
+        ray.shutdown()
+        cluster.shutdown()

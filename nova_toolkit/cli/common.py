@@ -14,7 +14,7 @@ from typing import Any
 #: Option names reserved for later features (accepted by the parser, refused with a clear message).
 RESERVED = ("--config",)
 #: Options passed to the backend (``get_embedder(backend, **options)``); nova only.
-BACKEND_OPTIONS = ("profile", "region", "s3_staging")
+BACKEND_OPTIONS = ("profile", "region", "s3_staging", "max_rps")
 
 
 class UserError(ValueError):

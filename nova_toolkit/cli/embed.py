@@ -42,8 +42,21 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
                    help="embeddingPurpose stored with the rows (default: GENERIC_INDEX)")
     e.add_argument("--s3-staging", default=None, metavar="URI",
                    help="nova: s3://bucket/prefix for async jobs (long audio/video, long text)")
+    e.add_argument("--max-rps", type=float, default=None, metavar="N",
+                   help="nova: your Bedrock quota in requests per second; requests are paced "
+                        "to it (shared by every actor under --engine ray)")
     e.add_argument("--dry-run", action="store_true",
                    help="nova: count requests, inputs and estimated cost; send nothing")
+    r = e.add_argument_group("engine", "where the embedding runs (see the README's Ray section)")
+    r.add_argument("--engine", default="local", choices=("local", "ray"),
+                   help="local: in this process (default); ray: on Ray Data (this process "
+                        "still writes the collection)")
+    r.add_argument("--address", default=None, metavar="auto|HOST:PORT",
+                   help="ray: a running cluster (default: start a local Ray for the run)")
+    r.add_argument("--workers", type=int, default=None, metavar="N",
+                   help="ray: embed actors (default: as many as the cluster's CPUs allow)")
+    r.add_argument("--worker-cpus", type=float, default=1.0, metavar="C",
+                   help="ray: CPUs per embed actor (default 1)")
     add_aws_options(e)
     e.set_defaults(handler=run)
     return e
@@ -75,6 +88,28 @@ def _dry_run(args: argparse.Namespace, backend: str) -> int:
     return 0
 
 
+def _engine(args: argparse.Namespace) -> Any:
+    """``"local"`` or the :class:`RayEngine` the ray options describe (a user error if bad)."""
+    ray_only = {"--address": args.address, "--workers": args.workers,
+                "--worker-cpus": None if args.worker_cpus == 1.0 else args.worker_cpus}
+    if args.engine == "local":
+        given = [flag for flag, value in ray_only.items() if value is not None]
+        if given:
+            raise UserError(f"{', '.join(given)} only apply with --engine ray")
+        return "local"
+    from importlib.util import find_spec
+
+    if find_spec("ray") is None:
+        raise UserError("--engine ray needs Ray Data: pip install 'nova-toolkit[ray]'")
+    from nova_toolkit.pipeline.ray_engine import RayEngine
+
+    try:
+        return RayEngine(address=args.address, workers=args.workers,
+                         worker_cpus=args.worker_cpus)
+    except ValueError as exc:
+        raise UserError(f"--engine ray: {exc}") from None
+
+
 def run(args: argparse.Namespace) -> int:
     """Open (or create) the collection, add the paths, print the report."""
     from nova_toolkit.collection import Collection
@@ -82,10 +117,13 @@ def run(args: argparse.Namespace) -> int:
 
     backend = args.backend or stored_backend(args.collection) or "local"
     options = backend_options(args, backend)
+    if args.max_rps is not None and not args.max_rps > 0:
+        raise UserError(f"--max-rps must be > 0, not {args.max_rps:g}")
     if args.purpose is not None and args.purpose not in PURPOSES:
         raise UserError(f"--purpose must be one of {', '.join(PURPOSES)}")
     if args.dry_run:
         return _dry_run(args, backend)
+    engine = _engine(args)
     coll = Collection.open(args.collection, backend=args.backend, dimension=args.dimension,
                            max_chars=args.max_chars, purpose=args.purpose,
                            segment_seconds=args.segment_seconds,
@@ -93,9 +131,11 @@ def run(args: argparse.Namespace) -> int:
                            document_mode=args.document_mode, **options)
     report = coll.add(args.paths, keep_missing=args.keep_missing,
                       metadata=json_arg(args.metadata, "--metadata"),
-                      progress=not args.no_progress)
+                      progress=not args.no_progress, engine=engine)
     print(report.summary())
-    usage = getattr(coll.embedder, "usage", None) if coll.settings.backend == "nova" else None
+    usage = None  # under Ray the calls were made (and counted) in the actors
+    if coll.settings.backend == "nova" and engine == "local":
+        usage = getattr(coll.embedder, "usage", None)
     if usage is not None:
         print(f"usage: {usage.summary()}")
     for source, reason in report.failures:

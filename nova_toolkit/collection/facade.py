@@ -17,9 +17,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nova_toolkit.collection.index_upkeep import IndexUpkeep
-from nova_toolkit.collection.opening import embedder_for_settings, open_store
+from nova_toolkit.collection.opening import (
+    EmbedderSpec,
+    ReadyEmbedder,
+    embedder_for_settings,
+    open_store,
+)
 from nova_toolkit.collection.search import SearchMixin
 from nova_toolkit.embedders import Embedder
+from nova_toolkit.pipeline.ray_engine import RayEngine
 from nova_toolkit.pipeline.rows import metadata_json
 from nova_toolkit.pipeline.runner import AddReport, AddRunner
 from nova_toolkit.segment import SegmentationConfig
@@ -42,6 +48,7 @@ class Collection(IndexUpkeep, SearchMixin):
         self._backend_options = backend_options or {}
         self._lookup = None
         self._index = None
+        self._embedder_given = embedder is not None
 
     # -- opening ---------------------------------------------------------------------------
     @classmethod
@@ -95,7 +102,9 @@ class Collection(IndexUpkeep, SearchMixin):
             overlap_chars=overlap_chars, segment_seconds=segment_seconds,
             embedding_mode=embedding_mode, purpose=purpose, document_mode=document_mode,
             embedder=embedder, create=create, backend_options=backend_options)
-        return cls(store, emb, backend_options=backend_options)
+        coll = cls(store, emb, backend_options=backend_options)
+        coll._embedder_given = embedder is not None
+        return coll
 
     @property
     def path(self) -> Path:
@@ -127,6 +136,7 @@ class Collection(IndexUpkeep, SearchMixin):
         batch_segments: int = 256,
         commit_rows: int = 4096,
         progress: bool = True,
+        engine: str | RayEngine = "local",
     ) -> AddReport:
         """Embed files and folders into the collection, using the cache.
 
@@ -145,15 +155,39 @@ class Collection(IndexUpkeep, SearchMixin):
             Keep rows of files that disappeared from an embedded folder.
         metadata : dict, optional
             User metadata added to every row (filterable in :meth:`search`).
+        engine : ``"local"``, ``"ray"`` or :class:`~nova_toolkit.pipeline.ray_engine.RayEngine`
+            Embed in this process, or on Ray Data (reading and segmenting in tasks,
+            embedding in an actor pool; this process still commits). The same collection
+            comes out of both.
         """
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         paths = [os.fspath(p) for p in paths]
         meta_json = metadata_json(metadata)
-        runner = self.runner_class(
-            self.store, segmentation=self.segmentation, embedder=lambda: self.embedder,
-            batch_segments=batch_segments, commit_rows=commit_rows, progress=progress)
+        options = dict(segmentation=self.segmentation, embedder=lambda: self.embedder,
+                       batch_segments=batch_segments, commit_rows=commit_rows,
+                       progress=progress)
+        if engine == "local":
+            runner = self.runner_class(self.store, **options)
+        else:
+            runner = self._ray_runner(engine, options)
         return runner.run(paths, keep_missing=keep_missing, meta_json=meta_json)
+
+    def _ray_runner(self, engine: str | RayEngine, options: dict) -> Any:
+        """The Ray engine's runner; the embedder is rebuilt in each actor from the settings."""
+        from nova_toolkit.pipeline.ray_engine import RayAddRunner
+
+        if engine == "ray":
+            engine = RayEngine()
+        if not isinstance(engine, RayEngine):
+            raise ValueError(f"engine must be 'local', 'ray' or a RayEngine, not {engine!r}")
+        if self._embedder_given:
+            remote, modalities = ReadyEmbedder(self.embedder), self.embedder.modalities
+        else:
+            remote = EmbedderSpec(self.settings, str(self.path), self._backend_options)
+            modalities = self.embedder_factory_info().modalities
+        return RayAddRunner(self.store, remote_embedder=remote, modalities=modalities,
+                            engine=engine, **options)
 
     # -- reading ---------------------------------------------------------------------------
     def __len__(self) -> int:

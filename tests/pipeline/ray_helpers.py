@@ -1,0 +1,114 @@
+"""Helpers of the Ray engine tests: a fixture library, collection snapshots, dying embedders.
+
+The embedder wrappers are shipped to Ray actors by value (the test registers this module with
+cloudpickle), since Ray's workers do not have ``tests/`` on their path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+from pathlib import Path
+
+import numpy as np
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
+
+TEXTS = {
+    "whales.txt": "Whales sing to each other across the deep ocean at night.",
+    "bread.md": "# Bread\n\nKnead the dough, let it rise in a warm kitchen, then bake it.",
+    "garden.txt": "Water the tomatoes early in the morning before the sun gets hot.",
+    "trains.txt": "The steam locomotive pulled into the platform at noon.",
+    "chess.txt": "Open with the king's pawn and castle early to keep the king safe.",
+}
+
+
+def build_library(root: Path) -> Path:
+    """Texts, a duplicate, an empty file, a broken image, latin-1 text and a real photo."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name, text in TEXTS.items():
+        (root / name).write_text(text)
+    (root / "sub").mkdir(exist_ok=True)
+    (root / "sub" / "whales-again.txt").write_text(TEXTS["whales.txt"])
+    (root / "empty.txt").write_bytes(b"")
+    (root / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"not an image at all")
+    (root / "cafe.txt").write_bytes("Un caf\xe9 cr\xe8me et une cr\xeape, s'il vous pla\xeet."
+                                    .encode("latin-1"))
+    shutil.copy(SAMPLE / "images" / "cat.png", root / "cat.png")
+    return root
+
+
+def change_library(root: Path) -> None:
+    """A changed file, a deleted file and a new same-content file."""
+    (root / "garden.txt").write_text("Prune the roses in late winter, before new growth.")
+    (root / "chess.txt").unlink()
+    (root / "bread-copy.md").write_text(TEXTS["bread.md"])
+
+
+def many_texts(root: Path, n: int) -> Path:
+    """``n`` distinct short text files."""
+    root.mkdir(parents=True, exist_ok=True)
+    words = ("river", "mountain", "kettle", "violin", "harbour", "lantern", "orchard", "comet")
+    for i in range(n):
+        a, b = words[i % len(words)], words[(i * 3 + 1) % len(words)]
+        (root / f"note-{i:03d}.txt").write_text(f"Note {i}: the {a} near the {b}, day {i}.")
+    return root
+
+
+def snapshot(coll) -> dict:
+    """What must be equal between engines: rows by key (vectors apart), items, failures."""
+    table = coll.to_arrow(vectors=True).sort_by("key")
+    skip = {"vector"}
+    rows = {r["key"]: {k: v for k, v in r.items() if k not in skip}
+            for r in table.drop_columns(["vector"]).to_pylist()}
+    vectors = np.stack(table.column("vector").to_numpy(zero_copy_only=False)) \
+        if table.num_rows else np.zeros((0, coll.settings.dimension), np.float32)
+    items = sorted((r["source"], r["cache_key"], r["n_segments"], r["modality"], r["note"])
+                   for r in coll.store.items().to_pylist())
+    failures = sorted((r["source"], r["stage"], r["segment_index"], r["reason"])
+                      for r in coll.failures().to_pylist())
+    return {"rows": rows, "vectors": vectors, "items": items, "failures": failures}
+
+
+def assert_same(a: dict, b: dict) -> None:
+    """Two snapshots hold the same collection (vectors equal to float32 rounding)."""
+    assert a["items"] == b["items"]
+    assert a["failures"] == b["failures"]
+    assert a["rows"] == b["rows"]
+    np.testing.assert_allclose(a["vectors"], b["vectors"], atol=1e-5)
+
+
+class DiesOnce:
+    """Builds the real embedder; its first embed call kills the actor's process (SIGKILL)."""
+
+    def __init__(self, build, marker: str) -> None:
+        self.build, self.marker = build, marker
+
+    def __call__(self):
+        return _Dying(self.build(), self.marker, always=False)
+
+
+class DiesOn:
+    """Builds the real embedder; any batch holding ``poison`` kills the actor, every time."""
+
+    def __init__(self, build, poison: str) -> None:
+        self.build, self.poison = build, poison
+
+    def __call__(self):
+        return _Dying(self.build(), self.poison, always=True)
+
+
+class _Dying:
+    def __init__(self, inner, token: str, *, always: bool) -> None:
+        self.inner, self.token, self.always = inner, token, always
+        self.modalities = inner.modalities
+
+    def embed(self, batch, *, purpose):
+        if self.always:
+            if any(item.source.endswith(self.token) for item, _ in batch):
+                os.kill(os.getpid(), signal.SIGKILL)
+        elif not os.path.exists(self.token):
+            Path(self.token).touch()
+            os.kill(os.getpid(), signal.SIGKILL)
+        return self.inner.embed(batch, purpose=purpose)
