@@ -24,8 +24,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from tqdm.auto import tqdm
-
 from nova_toolkit.pipeline.planner import (
     AwaitTwin,
     CopyFromCache,
@@ -214,8 +212,7 @@ class RayAddRunner(AddRunner):
             return
         batches = iter(self._dataset().iter_batches(batch_size=None, batch_format="numpy"))
         received: set[int] = set()
-        with tqdm(total=len(self.listing.sources), desc="embed", unit="file",
-                  disable=not self.progress) as bar:
+        with self._progress_for(len(self.listing.sources)):
             while True:
                 try:
                     batch = next(batches)
@@ -230,14 +227,13 @@ class RayAddRunner(AddRunner):
                     if i not in received:  # a retried block may repeat rows
                         received.add(i)
                         self._take_remote(step)
-                bar.update(len(received) - bar.n)
                 self._committed(self.writer.flush())
-        for key, twins in self.waiting.items():  # an owner that never came back
-            for twin in twins:
-                self._fail(Failure(twin.source, "embed",
-                                   f"same content as {self.done.get(key, ('?',))[0]}, "
-                                   "whose result was lost with its Ray worker"))
-        self.waiting.clear()
+            for key, twins in self.waiting.items():  # an owner that never came back
+                for twin in twins:
+                    self._fail(Failure(twin.source, "embed",
+                                       f"same content as {self.done.get(key, ('?',))[0]}, "
+                                       "whose result was lost with its Ray worker"), whole=True)
+            self.waiting.clear()
 
     def _take_remote(self, step: Any) -> None:
         from nova_toolkit.pipeline.ray_tasks import Embedded
@@ -252,11 +248,11 @@ class RayAddRunner(AddRunner):
             elif owner[1]:
                 self._copy(step.item, step.key, owner[0])
             else:
-                self._fail(twin_failure(step.item, owner[0]))
+                self._fail(twin_failure(step.item, owner[0]), whole=True)
         elif isinstance(step, Failure):
-            self._fail(step)
+            self._fail(step, whole=True)
         elif isinstance(step, Unchanged):
-            self.report.unchanged += 1
+            self._unchanged(step)
         elif isinstance(step, CopyFromCache):
             self._copy(step.item, step.key, step.owner)
         else:
@@ -270,7 +266,7 @@ class RayAddRunner(AddRunner):
                       f"sources: {reason}; {len(lost)} sources stored as failed, the next "
                       "run retries them", RuntimeWarning, stacklevel=3)
         for source in lost:
-            self._fail(Failure(source, "embed", reason))
+            self._fail(Failure(source, "embed", reason), whole=True)
 
 
 class _DriverPlanner:

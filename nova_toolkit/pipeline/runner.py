@@ -19,11 +19,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from tqdm.auto import tqdm
-
+from nova_toolkit._core.progress import AddProgress
 from nova_toolkit.embedders import Embedder
 from nova_toolkit.media import MediaItem
 from nova_toolkit.pipeline import rows as rowlib
+from nova_toolkit.pipeline.metadata_update import StoredRows, stored_value
 from nova_toolkit.pipeline.planner import (
     AwaitTwin,
     CopyFromCache,
@@ -45,7 +45,8 @@ class AddReport:
 
     embedded: int = 0          # items sent to the embedder
     cached: int = 0            # items whose vectors came from the cache
-    unchanged: int = 0         # items already stored under the same source, untouched
+    unchanged: int = 0         # items already stored under the same source (not re-embedded)
+    updated: int = 0           # of those, items whose metadata was rewritten (no model call)
     failed: int = 0            # items (or segments) that failed
     removed: list[str] = field(default_factory=list)  # sources gone from embedded folders
     failures: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
@@ -57,6 +58,8 @@ class AddReport:
         cached = self.cached + self.unchanged
         text = (f"embedded {self.embedded}, cached {cached}, failed {self.failed}"
                 f" ({self.segments} new vector rows, {self.seconds:.1f} s)")
+        if self.updated:
+            text += f"; metadata updated on {self.updated}"
         if self.removed:
             text += f"; removed {len(self.removed)} missing"
         return text
@@ -84,18 +87,24 @@ class AddRunner:
 
     def run(self, paths: Sequence[str], *, keep_missing: bool = False,
             meta_json: str | None = None) -> AddReport:
-        """Add ``paths`` under the collection's writer lock; see :meth:`Collection.add`."""
+        """Add ``paths`` under the collection's writer lock; see :meth:`Collection.add`.
+
+        ``meta_json``: None leaves each source's stored metadata as it is; a JSON object
+        (:func:`~.metadata_update.given_metadata`) is what every row of every source named
+        carries afterwards, unchanged ones included (see :mod:`.metadata_update`).
+        """
         started = time.perf_counter()
         self.report = AddReport()
         self.meta_json = meta_json
         with self.store.writer():
             self._start(paths)
             seen: set[str] = set()
-            for got in tqdm(self.reader, desc="embed", unit="file", disable=not self.progress):
-                seen.add(got.source)
-                self._take(got if isinstance(got, Failure) else self.planner.plan(got))
-            self._embed_pending()
-            self._committed(self.writer.flush(force=True))
+            with self._progress_for(len(self.reader.listing().sources)):
+                for got in self.reader:
+                    seen.add(got.source)
+                    self._take(got if isinstance(got, Failure) else self.planner.plan(got))
+                self._embed_pending()
+                self._committed(self.writer.flush(force=True))
             if not keep_missing:
                 gone = missing_sources(paths, seen, stored_sources(self.store),
                                        self.reader.listing().unreadable)
@@ -124,11 +133,16 @@ class AddRunner:
             self._embedder = self.build_embedder()
         return self._embedder
 
+    def _progress_for(self, total: int) -> AddProgress:
+        """The run's progress over ``total`` files (shown unless ``progress=False``)."""
+        self.bar = AddProgress(total, enabled=self.progress)
+        return self.bar
+
     def _take(self, step: Any) -> None:
         if isinstance(step, Failure):
-            self._fail(step)
+            self._fail(step, whole=True)
         elif isinstance(step, Unchanged):
-            self.report.unchanged += 1
+            self._unchanged(step)
         elif isinstance(step, AwaitTwin):
             self.waiting.setdefault(step.key, []).append(step.item)
         elif isinstance(step, CopyFromCache):
@@ -141,8 +155,21 @@ class AddRunner:
         else:
             raise TypeError(f"the planner gave an unknown step {step!r}")
 
-    def _fail(self, failure: Failure) -> None:
+    def _unchanged(self, step: Unchanged) -> None:
+        """Stored already with the same content and settings: not re-embedded, but metadata
+        given to the run reaches it (its rows rewritten when their metadata differs)."""
+        self.report.unchanged += 1
+        if self.meta_json is not None and self._stored().differs(step.source, self.meta_json):
+            self.writer.add_item(*self._stored().restamped(step.source, self.meta_json))
+            self.report.updated += 1
+            self._committed(self.writer.flush())
+        self.bar.finished(step.source, None)
+
+    def _fail(self, failure: Failure, *, whole: bool = False) -> None:
+        """Record a failure; ``whole`` when the file as a whole failed (it is done)."""
         source = failure.source
+        if whole:
+            self.bar.finished(source, None, failed=True)
         if source not in self.failed_now:  # count items, not segments
             self.failed_now.add(source)
             self.report.failed += 1
@@ -155,10 +182,11 @@ class AddRunner:
     def _copy(self, item: MediaItem, key: str, owner: str) -> None:
         """Store the rows of ``owner`` (same content) under ``item.source``: no embedder call."""
         rows, vectors = self.writer.rows_of(owner)
-        rows = rowlib.copied_rows(rows, item, self.meta_json)
+        rows = rowlib.copied_rows(rows, item, self._row_metadata(item.source))
         self.writer.add_item(rowlib.item_row(item, key, len(rows)), rows, vectors)
         self.planner.known.added(item.source, key)
         self.report.cached += 1
+        self.bar.finished(item.source, item.modality)
 
     def _embed_pending(self) -> None:
         if not self.pending:
@@ -175,21 +203,38 @@ class AddRunner:
 
     def _store_embedded(self, step: Embed, results: Any) -> bool:
         """Buffer one embedded item's rows (and its waiting twins'); False when none embedded."""
-        built = rowlib.embedded_rows(step, results, self.settings, self.meta_json)
+        built = rowlib.embedded_rows(step, results, self.settings,
+                                     self._row_metadata(step.item.source))
         for failure in built.failures:
             self._fail(failure)
         twins = self.waiting.pop(step.key, [])
         if not built.rows:  # every segment failed: keep what was stored, retry next run
+            self.bar.finished(step.item.source, None, failed=True)
             for twin in twins:
-                self._fail(twin_failure(twin, step.item.source))
+                self._fail(twin_failure(twin, step.item.source), whole=True)
             return False
         self.writer.add_item(rowlib.item_row(step.item, step.key, len(built.rows),
                                              step.note), built.rows, built.vectors)
         self.planner.known.added(step.item.source, step.key)
         self.report.embedded += 1
+        self.bar.segments(len(built.rows))
+        self.bar.finished(step.item.source, step.item.modality)
         for twin in twins:
             self._copy(twin, step.key, step.item.source)
         return True
+
+    def _stored(self) -> StoredRows:
+        """What the store held when this run first asked (one snapshot per run's writer)."""
+        snap = getattr(self, "_stored_rows", None)
+        if snap is None or snap[0] is not self.writer:
+            snap = self._stored_rows = (self.writer, StoredRows(self.store))
+        return snap[1]
+
+    def _row_metadata(self, source: str) -> str | None:
+        """The ``metadata`` value of ``source``'s new rows: the run's, else the one it had."""
+        if self.meta_json is None:
+            return self._stored().kept(source)
+        return stored_value(self.meta_json)
 
     def _committed(self, done: Committed | None) -> None:
         if done is not None:
