@@ -160,8 +160,10 @@ class AddRunner:
         given to the run reaches it (its rows rewritten when their metadata differs)."""
         self.report.unchanged += 1
         if self.meta_json is not None and self._stored().differs(step.source, self.meta_json):
-            self.writer.add_item(*self._stored().restamped(step.source, self.meta_json))
+            item, rows, vectors = self._stored().restamped(step.source, self.meta_json)
+            self.writer.add_item(item, rows, vectors)
             self.report.updated += 1
+            self.report.segments -= len(rows)  # rewritten, not new (the commit counts them)
             self._committed(self.writer.flush())
         self.bar.finished(step.source, None)
 
