@@ -1,11 +1,12 @@
 """``nova-toolkit`` command line: one module per subcommand, one dispatch style.
 
-Each subcommand module (:mod:`.embed`, :mod:`.search`, :mod:`.info`, :mod:`.serve`,
-:mod:`.push`, :mod:`.pull`, :mod:`.map`) has ``register(subparsers)``, which adds its parser
-and sets ``handler=run``; :func:`main` parses and calls ``args.handler(args)``. The options
-are a contract relied on by scripts; keep them stable. Subcommands only parse arguments and
-print: every action is a public API call. User errors (bad options, a missing collection,
-unreadable media) are one ``nova-toolkit: error: ...`` line on stderr and exit status 2.
+Each subcommand module (:mod:`.embed`, :mod:`.search`, :mod:`.info`, :mod:`.metadata`,
+:mod:`.remove`, :mod:`.serve`, :mod:`.push`, :mod:`.pull`, :mod:`.map`) has
+``register(subparsers)``, which adds its parser and sets ``handler=run``; :func:`main`
+parses and calls ``args.handler(args)``. The options are a contract relied on by scripts;
+keep them stable. Subcommands only parse arguments and print: every action is a public API
+call. User errors (bad options, a missing collection, unreadable media) are one
+``nova-toolkit: error: ...`` line on stderr and exit status 2.
 """
 
 from __future__ import annotations
@@ -14,14 +15,14 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from nova_toolkit.cli import embed, info, pull, push, search, serve
+from nova_toolkit.cli import embed, info, metadata, pull, push, remove, search, serve
 from nova_toolkit.cli import map as map_command
 from nova_toolkit.cli.common import UserError, refuse_reserved
 
 __all__ = ["COMMANDS", "UserError", "build_parser", "main"]
 
 #: The subcommands, in ``--help`` order.
-COMMANDS = (embed, search, info, serve, push, pull, map_command)
+COMMANDS = (embed, search, info, metadata, remove, serve, push, pull, map_command)
 
 
 def build_parser() -> argparse.ArgumentParser:

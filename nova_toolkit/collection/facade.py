@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nova_toolkit.collection.index_upkeep import IndexUpkeep
+from nova_toolkit.collection.metadata import MetadataMixin
 from nova_toolkit.collection.opening import (
     EmbedderSpec,
     ReadyEmbedder,
@@ -25,17 +26,18 @@ from nova_toolkit.collection.opening import (
 )
 from nova_toolkit.collection.search import SearchMixin
 from nova_toolkit.embedders import Embedder
+from nova_toolkit.pipeline.metadata_update import given_metadata
 from nova_toolkit.pipeline.ray_engine import RayEngine
-from nova_toolkit.pipeline.rows import metadata_json
 from nova_toolkit.pipeline.runner import AddReport, AddRunner
 from nova_toolkit.segment import SegmentationConfig
 from nova_toolkit.store import CollectionSettings, Store, cache_key, vectors_to_arrow
 
 
-class Collection(IndexUpkeep, SearchMixin):
+class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
     """A searchable, Parquet-backed collection of embedded media.
 
-    Open with :meth:`open`; see :meth:`add` and :meth:`search`.
+    Open with :meth:`open`; see :meth:`add`, :meth:`search`, :meth:`update_metadata` and
+    :meth:`remove`.
     """
 
     #: Builds the runner :meth:`add` uses (the in-process engine).
@@ -154,7 +156,11 @@ class Collection(IndexUpkeep, SearchMixin):
         keep_missing : bool
             Keep rows of files that disappeared from an embedded folder.
         metadata : dict, optional
-            User metadata added to every row (filterable in :meth:`search`).
+            User metadata of the files named (filterable in :meth:`search`). ``None`` (not
+            given): each file keeps the metadata it has (a changed file re-embedded too).
+            A dict replaces it on every file named, ``{}`` clears it; files already stored
+            unchanged get it by a metadata-only update (no model call; ``updated`` in the
+            report). Key by key changes: :meth:`update_metadata`.
         engine : ``"local"``, ``"ray"`` or :class:`~nova_toolkit.pipeline.ray_engine.RayEngine`
             Embed in this process, or on Ray Data (reading and segmenting in tasks,
             embedding in an actor pool; this process still commits). The same collection
@@ -163,7 +169,7 @@ class Collection(IndexUpkeep, SearchMixin):
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
         paths = [os.fspath(p) for p in paths]
-        meta_json = metadata_json(metadata)
+        meta_json = given_metadata(metadata)
         options = dict(segmentation=self.segmentation, embedder=lambda: self.embedder,
                        batch_segments=batch_segments, commit_rows=commit_rows,
                        progress=progress)

@@ -1,0 +1,43 @@
+"""``nova-toolkit remove --collection DIR (--source PATH... | --filter JSON) [--dry-run]``.
+
+Takes files out of a collection: their vector rows, item rows and failure rows
+(:meth:`Collection.remove`); the local index follows. A removed file still on disk is
+embedded again, as a new file, the next time its folder is embedded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from nova_toolkit.cli.common import json_arg
+from nova_toolkit.cli.metadata import add_selection
+
+NAME = "remove"
+
+
+def register(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``remove`` to ``subparsers``; its handler is :func:`run`."""
+    r = subparsers.add_parser(NAME, help="take files out of a collection (by source or filter)")
+    add_selection(r)
+    r.set_defaults(handler=run)
+    return r
+
+
+def run(args: argparse.Namespace) -> int:
+    """Remove the files selected and print them."""
+    from nova_toolkit.collection import Collection
+
+    coll = Collection.open(args.collection, create=False)
+    removal = coll.remove(args.source, filter=json_arg(args.filter, "--filter"),
+                          dry_run=args.dry_run)
+    if args.json:
+        print(json.dumps({"removed": list(removal.sources), "rows": removal.rows,
+                          "failures": removal.failures, "dry_run": removal.dry_run}))
+        return 0
+    print(removal.summary())
+    verb = "would remove" if removal.dry_run else "removed"
+    for source in removal.sources:
+        print(f"{verb}: {source}")
+    return 0
