@@ -26,6 +26,8 @@ import pyarrow.compute as pc
 
 from nova_toolkit.pipeline.rows import metadata_json
 from nova_toolkit.store import Store, arrow_to_vectors
+from nova_toolkit.vectors.errors import Invalid
+from nova_toolkit.vectors.validation import check_metadata
 
 #: ``meta_json`` of an add given an empty dict: clears the metadata (stored as null).
 CLEARED = "{}"
@@ -35,12 +37,17 @@ def given_metadata(metadata: dict | None) -> str | None:
     """``Collection.add``'s ``metadata`` as the runner takes it.
 
     None when not given (sources keep theirs); otherwise the object as sorted JSON,
-    :data:`CLEARED` for ``{}``. Reserved keys are refused (``ValueError``).
+    :data:`CLEARED` for ``{}``. Reserved keys, and values or sizes S3 Vectors metadata
+    cannot take, are refused (``ValueError``).
     """
     if metadata is None:
         return None
     if not isinstance(metadata, dict):
         raise ValueError(f"metadata must be a dict (a JSON object), not {type(metadata).__name__}")
+    try:  # what the index would refuse later, refused before anything is embedded
+        check_metadata(metadata, frozenset(), "metadata")
+    except Invalid as exc:
+        raise ValueError(f"S3 Vectors would refuse this metadata: {exc}") from None
     return metadata_json(metadata) or CLEARED
 
 
