@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from typing import Any
 
 from nova_toolkit.cli.common import json_arg
@@ -40,4 +41,8 @@ def run(args: argparse.Namespace) -> int:
     verb = "would remove" if removal.dry_run else "removed"
     for source in removal.sources:
         print(f"{verb}: {source}")
+    on_disk = [s for s in removal.sources if not s.startswith("s3://") and os.path.isfile(s)]
+    if on_disk:
+        print(f"note: {len(on_disk)} of these files are still on disk; embedding their folder "
+              "again adds them back as new files")
     return 0

@@ -195,7 +195,9 @@ def test_cli_remove_dry_run_then_remove_then_info(coll, lib):
     assert dry.returncode == 0, dry.stderr
     assert dry.stdout.splitlines() == [
         "would remove 2 files (2 vector rows, 0 failure rows)",
-        f"would remove: {lib / 'sub' / 'c.md'}", f"would remove: {lib / 'sub' / 'd.txt'}"]
+        f"would remove: {lib / 'sub' / 'c.md'}", f"would remove: {lib / 'sub' / 'd.txt'}",
+        "note: 2 of these files are still on disk; embedding their folder again adds them "
+        "back as new files"]
     done = cli("remove", "--collection", c, "--filter", '{"lang": "it"}', "--json",
                cwd=lib.parent)
     assert done.returncode == 0, done.stderr
