@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-import bm25s
-import Stemmer
+if TYPE_CHECKING:
+    import Stemmer
 
 #: TextSearchConfiguration languages of botocore's model (``LanguageCode``).
 LANGUAGES = ("en", "fr", "es", "pt", "it", "de", "nl", "zh", "ja", "ko")
@@ -57,6 +58,8 @@ def analyzer_options(language: str | None) -> dict[str, object]:
 
 @functools.cache
 def _stemmer(algorithm: str) -> Stemmer.Stemmer:
+    import Stemmer
+
     return Stemmer.Stemmer(algorithm)
 
 
@@ -64,6 +67,8 @@ def analyze(texts: Sequence[str], language: str | None) -> list[list[str]]:
     """The terms of each text, as ``language``'s analyzer produces them."""
     if not texts:
         return []
+    import bm25s  # lazily (numba + scipy): only full-text search and its upkeep analyse text
+
     out = bm25s.tokenize(list(texts), return_ids=False, show_progress=False,
                          **analyzer_options(language))  # type: ignore[arg-type]  # fmt: skip
     return [list(t) for t in out]

@@ -31,13 +31,15 @@ import shutil
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import bm25s
 import numpy as np
 
 from .analyzers import analyze
 from .index import CorruptIndexWarning, VectorIndex
+
+if TYPE_CHECKING:
+    import bm25s
 
 K1 = 1.2
 B = 0.75
@@ -139,6 +141,8 @@ class TextIndex:
         field.rows = rows
         field.bm25 = None
         if len(rows):
+            import bm25s  # lazily: numba + scipy cost ~1 s, and a vector query needs neither
+
             field.bm25 = bm25s.BM25(k1=K1, b=B, method=METHOD)
             field.bm25.index([field.terms[r] for r in rows.tolist()], show_progress=False)
         field.version = version
@@ -222,6 +226,8 @@ class TextIndex:
                     problem = f"{name} does not match its SHA-256 in state.json"
                     break
             if problem is None:
+                import bm25s
+
                 rows = np.load(final / "rows.npy")
                 bm25 = bm25s.BM25.load(str(final), show_progress=False) if len(rows) else None
                 if bm25 is not None and len(rows) != int(bm25.scores["num_docs"]):

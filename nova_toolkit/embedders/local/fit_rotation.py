@@ -46,10 +46,9 @@ def corpus() -> list[str]:
 
 def fit(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     """Return (rotation, eigenvalues) of the second-moment matrix of the embeddings."""
-    from nova_toolkit.embedders.local.text import _load_model
+    from nova_toolkit.embedders.local.text import native_encode
 
-    x = _load_model().encode(texts, batch_size=64, normalize_embeddings=True,
-                             convert_to_numpy=True, show_progress_bar=True).astype(np.float64)
+    x = native_encode(texts).astype(np.float64)
     moment = x.T @ x / len(x)
     vals, vecs = np.linalg.eigh(moment)
     order = np.argsort(vals)[::-1]

