@@ -26,6 +26,14 @@ _EXPORTS = {
     "get_embedder": "nova_toolkit.embedders",
     "register_embedder": "nova_toolkit.embedders",
     "local_client": "nova_toolkit.vectors",
+    # the package's own errors (every one a NovaToolkitError; see nova_toolkit._core.errors)
+    "NovaToolkitError": "nova_toolkit._core.errors",
+    "InvalidArgumentError": "nova_toolkit._core.errors",
+    "StoreError": "nova_toolkit.store",
+    "CollectionNotFoundError": "nova_toolkit.store",
+    "CollectionLockedError": "nova_toolkit.store",
+    "SettingsMismatchError": "nova_toolkit.store",
+    "TopKCapWarning": "nova_toolkit.search_modes",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -25,6 +25,11 @@ from typing import Any
 
 import numpy as np
 
+from nova_toolkit._core.errors import InvalidArgumentError
+from nova_toolkit.embedders.base import EMBEDDING_TYPES
+from nova_toolkit.media.detection import MODALITIES
+from nova_toolkit.pipeline.rows import NON_FILTERABLE
+
 MODES = ("vector", "text", "hybrid")
 TEXT_KEY = "snippet"
 #: "Top-K results per QueryVectors request: Up to 100" (Amazon S3 User Guide, S3 Vectors
@@ -35,6 +40,9 @@ LIMITS_URL = "https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-vectors-l
 LOCAL_TOP_K = 2**31 - 1
 #: S3 Vectors' limit on one full-text query string (``QueryTextString`` max length).
 MAX_QUERY_TEXT_CHARS = 1024
+#: Row metadata keys whose values come from a fixed list: a filter asking for another value
+#: is refused (it could only match nothing).
+KNOWN_VALUES = {"modality": MODALITIES, "embedding_type": EMBEDDING_TYPES}
 
 
 class TopKCapWarning(UserWarning):
@@ -50,25 +58,99 @@ def check_query(mode: str, text: str | None, file: str | os.PathLike | None,
     the text's own embedding when neither is given).
     """
     if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError(f"mode must be one of {', '.join(MODES)} (got {mode!r})")
+        raise InvalidArgumentError("mode", "unknown search mode", value=mode, allowed=MODES)
     others = sum(x is not None for x in (file, vector))
     if mode == "vector":
         if others + (text is not None) != 1:
-            raise ValueError("give exactly one of text=, file= or vector=")
+            raise InvalidArgumentError("text", "give exactly one of text=, file= or vector=")
+        if text is not None and not text.strip():
+            raise InvalidArgumentError("text", "the query text is empty")
         return mode
     if mode == "text" and others:
-        raise ValueError("mode='text' is a full-text search of the rows' snippets: "
-                         "give text=, not file= or vector= (use mode='vector' or 'hybrid')")
+        raise InvalidArgumentError(
+            "mode", "mode='text' is a full-text search of the rows' snippets: give text=, "
+            "not file= or vector= (use mode='vector' or 'hybrid')")
     if mode == "hybrid" and others > 1:
-        raise ValueError("mode='hybrid' takes text= and at most one of file= or vector=")
+        raise InvalidArgumentError(
+            "mode", "mode='hybrid' takes text= and at most one of file= or vector=")
     if text is None:
-        raise ValueError(f"mode={mode!r} needs text= (the words to search the snippets for)")
+        raise InvalidArgumentError(
+            "text", f"mode={mode!r} needs text= (the words to search the snippets for)")
     if not text.strip():
-        raise ValueError("the query text is empty")
+        raise InvalidArgumentError("text", "the query text is empty")
     if len(text) > MAX_QUERY_TEXT_CHARS:
-        raise ValueError(f"the query text has {len(text)} characters; full-text search takes "
-                         f"at most {MAX_QUERY_TEXT_CHARS} (S3 Vectors queryTexts[].text)")
+        raise InvalidArgumentError(
+            "text", f"the query text has {len(text)} characters; full-text search takes at "
+            f"most {MAX_QUERY_TEXT_CHARS} (S3 Vectors queryTexts[].text)")
     return mode
+
+
+def check_top_k(top_k: Any) -> int:
+    """``top_k`` as an int of at least 1 (a bool or a fraction is refused, not rounded)."""
+    whole = isinstance(top_k, (int, np.integer)) or (
+        isinstance(top_k, (float, np.floating)) and float(top_k).is_integer())
+    if isinstance(top_k, bool) or not whole or top_k < 1:
+        raise InvalidArgumentError("top_k", "must be a whole number of at least 1",
+                                   value=top_k)
+    return int(top_k)
+
+
+def _check_values(flt: Any, path: str) -> None:
+    """Operators known, and modality / embedding type values among the stored ones."""
+    from nova_toolkit.vectors.filters import LOGICAL_OPERATORS, OPERATORS
+
+    if not isinstance(flt, dict):
+        return  # compile_filter says what is wrong with it
+    for key, value in flt.items():
+        where = f"{path}.{key}"
+        if key in LOGICAL_OPERATORS:
+            for i, part in enumerate(value if isinstance(value, list) else []):
+                _check_values(part, f"{where}[{i}]")
+            continue
+        if key.startswith("$"):
+            raise InvalidArgumentError("filter", f"unknown logical operator {key!r} at {where}",
+                                       allowed=LOGICAL_OPERATORS)
+        ops = value if isinstance(value, dict) else {"$eq": value}
+        for op, operand in ops.items():
+            if op not in OPERATORS:
+                raise InvalidArgumentError("filter", f"unknown operator {op!r} at {where}",
+                                           allowed=OPERATORS)
+            known = KNOWN_VALUES.get(key)
+            if known is None or op not in ("$eq", "$ne", "$in", "$nin"):
+                continue
+            for item in operand if isinstance(operand, list) else [operand]:
+                if isinstance(item, str) and item not in known:
+                    raise InvalidArgumentError(
+                        "filter", f"unknown {key.replace('_', ' ')} {item!r} at {where}",
+                        allowed=known)
+
+
+def check_filter(filter: Any, non_filterable: frozenset[str] = NON_FILTERABLE) -> None:
+    """Refuse a filter the index would refuse, or one that could only ever match nothing.
+
+    Unknown operators, a malformed clause (the mirror's own validation,
+    :func:`nova_toolkit.vectors.compile_filter`) and a ``modality`` or ``embedding_type``
+    no row can have (``{"modality": "picture"}``: silently no hits otherwise) raise
+    :class:`InvalidArgumentError` naming what is allowed. Runs before any model loads.
+    """
+    if filter is None:
+        return
+    from nova_toolkit.vectors.errors import Invalid
+    from nova_toolkit.vectors.filters import compile_filter
+
+    _check_values(filter, "filter")
+    try:
+        compile_filter(filter, frozenset(non_filterable), enhanced=True)
+    except Invalid as exc:
+        raise InvalidArgumentError("filter", exc.detail[:1].lower() + exc.detail[1:]
+                                   + (f" at {exc.path}" if exc.path else "")) from None
+
+
+def check_modality(modality: str | None) -> None:
+    """``modality`` is None or one of :data:`~nova_toolkit.media.MODALITIES`."""
+    if modality is not None and modality not in MODALITIES:
+        raise InvalidArgumentError("modality", "unknown modality", value=modality,
+                                   allowed=MODALITIES)
 
 
 def top_k_cap(client: Any) -> int:
@@ -125,9 +207,7 @@ def query_index(client: Any, *, bucket: str, index: str, mode: str, top_k: int,
     Returns ``[{"key", "distance", "scores"}]`` best first, at most ``top_k`` (cut to
     :func:`top_k_cap` of the client, with a :class:`TopKCapWarning`).
     """
-    top_k = int(top_k)
-    if top_k < 1:
-        raise ValueError(f"top_k must be at least 1 (got {top_k})")
+    top_k = check_top_k(top_k)
     cap = top_k_cap(client)
     if top_k > cap:
         warnings.warn(

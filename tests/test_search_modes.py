@@ -19,6 +19,7 @@ import boto3
 import numpy as np
 import pytest
 
+from nova_toolkit import InvalidArgumentError
 from nova_toolkit.collection import INDEX_BUCKET, INDEX_NAME, Collection
 from nova_toolkit.search_modes import AWS_TOP_K_LIMIT, LIMITS_URL, TopKCapWarning
 from nova_toolkit.vectors import local_client, sync
@@ -86,7 +87,8 @@ def test_filters_apply_in_every_mode(sample_collection, mode):
 
 
 def test_bad_modes_are_clear_errors(sample_collection, sample_dir):
-    with pytest.raises(ValueError, match="mode must be one of vector, text, hybrid"):
+    with pytest.raises(InvalidArgumentError,
+                       match="mode: unknown search mode .*; allowed: vector, text, hybrid"):
         sample_collection.search("cat", mode="bm25")
     with pytest.raises(ValueError, match="mode='text' is a full-text search"):
         sample_collection.search(file=sample_dir / "images" / "cat.png", mode="text")

@@ -5,8 +5,11 @@ Each subcommand module (:mod:`.embed`, :mod:`.search`, :mod:`.info`, :mod:`.meta
 ``register(subparsers)``, which adds its parser and sets ``handler=run``; :func:`main`
 parses and calls ``args.handler(args)``. The options are a contract relied on by scripts;
 keep them stable. Subcommands only parse arguments and print: every action is a public API
-call. User errors (bad options, a missing collection, unreadable media) are one
-``nova-toolkit: error: ...`` line on stderr and exit status 2.
+call. User errors (bad options, a missing collection, unreadable media, a filter the index
+refuses) are one ``nova-toolkit: error: ...`` line on stderr and exit status 2, never a
+traceback: :func:`error_line` turns the package's own errors (naming the command-line option,
+not the Python argument) and botocore's into that line, and the parser's own errors are one
+line too (:class:`OneLineParser`).
 """
 
 from __future__ import annotations
@@ -14,20 +17,28 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from nova_toolkit.cli import embed, info, metadata, pull, push, remove, search, serve
 from nova_toolkit.cli import map as map_command
 from nova_toolkit.cli.common import UserError, refuse_reserved
 
-__all__ = ["COMMANDS", "UserError", "build_parser", "main"]
+__all__ = ["COMMANDS", "OneLineParser", "UserError", "build_parser", "error_line", "main"]
 
 #: The subcommands, in ``--help`` order.
 COMMANDS = (embed, search, info, metadata, remove, serve, push, pull, map_command)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line on stderr (exit status 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The ``nova-toolkit`` parser with every subcommand registered."""
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="nova-toolkit",
         description="Embed a media library into a Parquet collection and search it.",
     )
@@ -37,18 +48,55 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def _options(parser: argparse.ArgumentParser, command: str | None) -> set[str]:
+    """The option strings of subcommand ``command`` (``--top-k``, ``--filter``, ...)."""
+    for action in parser._subparsers._group_actions if parser._subparsers else ():
+        sub = getattr(action, "choices", {}).get(command)
+        if sub is not None:
+            return set(sub._option_string_actions)
+    return set()
+
+
+def error_line(exc: BaseException, options: set[str] = frozenset()) -> tuple[str, int] | None:
+    """``(message, exit status)`` for an error a user can act on; None for a bug (re-raised).
+
+    An :class:`~nova_toolkit.InvalidArgumentError` names the option (``--top-k``) when the
+    subcommand has one for its argument; a missing collection says how to make one; an AWS
+    error (botocore's, only if botocore was loaded) gives its code and message.
+    """
+    from nova_toolkit._core.errors import InvalidArgumentError, NovaToolkitError
+    from nova_toolkit.store.errors import CollectionNotFoundError
+
+    if isinstance(exc, InvalidArgumentError):
+        option = "--" + exc.argument.replace("_", "-")
+        return exc.describe(option if option in options else exc.argument), 2
+    if isinstance(exc, CollectionNotFoundError):
+        return f"{exc}; make one with: nova-toolkit embed MEDIA... --collection DIR", 2
+    if isinstance(exc, (NovaToolkitError, ValueError)):  # UserError is a ValueError
+        return str(exc), 2
+    botocore = sys.modules.get("botocore.exceptions")
+    if botocore is not None and isinstance(exc, botocore.ClientError):
+        err = exc.response.get("Error", {})
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 400
+        return f"{err.get('Code', 'error')}: {err.get('Message', exc)}", 2 if status < 500 else 1
+    if botocore is not None and isinstance(exc, botocore.BotoCoreError):
+        return str(exc), 2  # no credentials, no region, endpoint unreachable, ...
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nova-toolkit`` console script; returns the exit status."""
-    args = build_parser().parse_args(argv)
-    from nova_toolkit.media import MediaError
-    from nova_toolkit.store import StoreError
-
+    parser = build_parser()
+    args = parser.parse_args(argv)
     try:
         refuse_reserved(args)
         return args.handler(args)
-    except (StoreError, MediaError, ValueError) as exc:  # UserError is a ValueError
-        print(f"nova-toolkit: error: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print("nova-toolkit: interrupted; work committed so far is kept", file=sys.stderr)
         return 130
+    except Exception as exc:
+        found = error_line(exc, _options(parser, args.command))
+        if found is None:
+            raise
+        print(f"nova-toolkit: error: {found[0]}", file=sys.stderr)
+        return found[1]

@@ -50,9 +50,11 @@ def json_arg(text: str | None, what: str) -> dict[str, Any] | None:
     try:
         value = json.loads(text)
     except ValueError as exc:
-        raise UserError(f"{what} is not valid JSON: {exc}") from None
+        raise UserError(f"{what} is not valid JSON ({exc}); give a JSON object, "
+                        f"e.g. {what} '{{\"modality\": \"image\"}}'") from None
     if not isinstance(value, dict):
-        raise UserError(f"{what} must be a JSON object")
+        raise UserError(f"{what} must be a JSON object, e.g. {what} '{{\"modality\": \"image\"}}'"
+                        f" (got {type(value).__name__} {text.strip()[:40]})")
     return value
 
 

@@ -41,21 +41,15 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def _line(rank: int, hit: dict, mode: str) -> str:
-    seg = hit["segment"]
-    where = [f"#{seg['index']}"]
-    if seg["page"] is not None:
-        where.append(f"p.{seg['page']}")
-    if seg["start_s"] is not None:
-        where.append(f"{seg['start_s']:.1f}-{seg['end_s']:.1f}s")
-    if seg["char_start"] is not None:
-        where.append(f"chars {seg['char_start']}-{seg['char_end']}")
+    from nova_toolkit.collection.results import where
+
     snippet = " ".join((hit["snippet"] or "").split())
     if len(snippet) > 110:
         snippet = snippet[:107] + "..."
     score = {"text": "bm25", "hybrid": "fused"}.get(mode)
     value = hit["scores"].get(score, 0.0) if score else hit["distance"]
     return (f"{rank:>2}. {value:.4f}  [{hit['modality']}] {hit['source']} "
-            f"({', '.join(where)})\n      {snippet}")
+            f"({where(hit['segment'])})\n      {snippet}")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,7 +11,7 @@ from typing import Any
 from nova_toolkit.embedders import Embedder
 from nova_toolkit.embedders.document_modes import mode_for_open
 from nova_toolkit.segment import SegmentationConfig
-from nova_toolkit.store import CollectionSettings, Store, StoreError
+from nova_toolkit.store import CollectionNotFoundError, CollectionSettings, Store, StoreError
 
 
 def build_embedder(name: str, *, extra: dict | None = None, **options: Any) -> Embedder:
@@ -99,7 +99,7 @@ def open_store(path: str | os.PathLike, *, backend: str | None, dimension: int |
     path = Path(path)
     exists = Store.exists(path)
     if not create and not exists:
-        raise StoreError(f"{path}: not a collection (no manifest.json)")
+        raise CollectionNotFoundError(f"{path}: not a collection (no manifest.json)")
     stored = Store.open(path).settings if exists else None
     seg = stored.segmentation if stored else {}
     asked = (backend, dimension, max_chars, overlap_chars, segment_seconds, embedding_mode,

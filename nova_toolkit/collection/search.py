@@ -1,56 +1,22 @@
 """Search over a collection's index: the query vector, the three modes, hits as rows.
 
 :class:`SearchMixin` gives :class:`Collection` ``embed_query`` and ``search``; the modes
-themselves are :mod:`nova_toolkit.search_modes`'.
+themselves are :mod:`nova_toolkit.search_modes`', the hits' shape :mod:`.results`'.
 """
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
+from nova_toolkit._core.errors import InvalidArgumentError
 from nova_toolkit.collection.index_upkeep import INDEX_BUCKET, INDEX_NAME
+from nova_toolkit.collection.results import SearchResults, hit_record
 from nova_toolkit.embedders import RETRIEVAL_PURPOSE
 from nova_toolkit.media import MediaItem
-
-
-class SearchResults(list):
-    """Search hits (dicts), nearest first, with :meth:`to_pandas`."""
-
-    def to_pandas(self):
-        import pandas as pd
-
-        return pd.DataFrame(self)
-
-
-def hit_record(row: dict, distance: float | None, scores: dict | None = None) -> dict:
-    """The public shape of one search hit (the CLI's ``--json`` objects).
-
-    ``distance`` is None in text mode; ``scores`` holds ``bm25`` / ``fused`` /
-    ``vector_distance`` as the mode gives them (see :mod:`nova_toolkit.search_modes`).
-    """
-    return {
-        "key": row["key"],
-        "distance": None if distance is None else float(distance),
-        "scores": dict(scores or {}),
-        "source": row["source"],
-        "modality": row["modality"],
-        "embedding_type": row["embedding_type"],
-        "segment": {
-            "index": row["segment_index"],
-            "start_s": row["start_s"],
-            "end_s": row["end_s"],
-            "page": row["page"],
-            "char_start": row["char_start"],
-            "char_end": row["char_end"],
-        },
-        "snippet": row["snippet"],
-        "metadata": json.loads(row["metadata"]) if row["metadata"] else {},
-    }
 
 
 class SearchMixin:
@@ -62,11 +28,11 @@ class SearchMixin:
                     modality: str | None = None) -> np.ndarray:
         """Query vector for a text or a file (query by example), with a retrieval purpose."""
         if (text is None) == (file is None):
-            raise ValueError("give exactly one of text= or file=")
+            raise InvalidArgumentError("text", "give exactly one of text= or file=")
         purpose = RETRIEVAL_PURPOSE.get(modality, "GENERIC_RETRIEVAL")
         if text is not None:
             if not text.strip():
-                raise ValueError("the query text is empty")
+                raise InvalidArgumentError("text", "the query text is empty")
             return self.embedder.embed_texts([text], purpose=purpose)[0]
         item = MediaItem.from_path(file)
         return self.embedder.embed_query(item, purpose=purpose)
@@ -107,9 +73,19 @@ class SearchMixin:
             Query a pushed copy (``boto3.client("s3vectors")``, AWS or the twin) instead
             of the local index; hits are matched to this collection's rows by key.
         """
-        from nova_toolkit.search_modes import check_query, query_index
+        from nova_toolkit.search_modes import (
+            check_filter,
+            check_modality,
+            check_query,
+            check_top_k,
+            query_index,
+        )
 
+        # every argument is checked before a model loads or the index opens
         check_query(mode, text, file, vector)
+        top_k = check_top_k(top_k)
+        check_modality(modality)
+        check_filter(filter)
         if vector is None and mode != "text":
             vector = self.embed_query(text=None if file else text, file=file, modality=modality)
         if modality is not None:
@@ -117,7 +93,8 @@ class SearchMixin:
         client, bucket, index = remote or (self.index_client(), INDEX_BUCKET, INDEX_NAME)
         found = query_index(client, bucket=bucket, index=index, mode=mode, top_k=top_k,
                             vector=vector, text=text, filter=filter)
-        return SearchResults(self._hits(found))
+        asked = text if text is not None else (os.fspath(file) if file is not None else None)
+        return SearchResults(self._hits(found), query=asked, mode=mode)
 
     def _hits(self, found: list[dict]) -> list[dict]:
         if not found:

@@ -1,15 +1,17 @@
 """The errors media input raises: :class:`MediaError` names the source and the reason.
 
 Every room above ``media`` (decoding, segmentation, embedders) raises these, so they sit on
-their own, importing nothing else of the package.
+their own, importing only the package's base error (:mod:`nova_toolkit._core.errors`).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from nova_toolkit._core.errors import NovaToolkitError
 
-class MediaError(ValueError):
+
+class MediaError(NovaToolkitError, ValueError):
     """Bad input: always names the source and the reason.
 
     Parameters

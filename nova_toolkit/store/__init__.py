@@ -24,7 +24,12 @@ here. This package never imports FAISS: the index is derived from the store else
 
 from nova_toolkit._core.atomic import atomic_write, atomic_write_bytes, atomic_write_table
 
-from .errors import CollectionLockedError, SettingsMismatchError, StoreError
+from .errors import (
+    CollectionLockedError,
+    CollectionNotFoundError,
+    SettingsMismatchError,
+    StoreError,
+)
 from .manifest import FORMAT_VERSION, LOCK, MANIFEST
 from .parts import CommitStats, SourceIndex
 from .schemas import (
@@ -47,6 +52,7 @@ __all__ = [
     "SCHEMA_KEY",
     "TABLES",
     "CollectionLockedError",
+    "CollectionNotFoundError",
     "CollectionSettings",
     "CommitStats",
     "SettingsMismatchError",

@@ -1,10 +1,17 @@
-"""The errors the store raises (all :class:`StoreError`, itself a ``RuntimeError``)."""
+"""The errors the store raises (all :class:`StoreError`, a ``RuntimeError`` and a
+:class:`~nova_toolkit._core.errors.NovaToolkitError`)."""
 
 from __future__ import annotations
 
+from nova_toolkit._core.errors import NovaToolkitError
 
-class StoreError(RuntimeError):
+
+class StoreError(NovaToolkitError, RuntimeError):
     """A collection cannot be opened or written as asked."""
+
+
+class CollectionNotFoundError(StoreError):
+    """There is no collection at the path given (and creating one was not asked for)."""
 
 
 class SettingsMismatchError(StoreError):

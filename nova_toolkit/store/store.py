@@ -21,7 +21,12 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .errors import CollectionLockedError, SettingsMismatchError, StoreError
+from .errors import (
+    CollectionLockedError,
+    CollectionNotFoundError,
+    SettingsMismatchError,
+    StoreError,
+)
 from .manifest import LOCK, MANIFEST, new_manifest, read_manifest, write_manifest
 from .parts import (
     CommitStats,
@@ -64,6 +69,8 @@ class Store:
         ------
         SettingsMismatchError
             If ``settings`` differ from the stored fixed settings.
+        CollectionNotFoundError
+            If there is no collection at ``root`` and no ``settings`` to create one.
         StoreError
             If the directory is not a collection, or was written by a newer format.
         """
@@ -81,7 +88,7 @@ class Store:
                     )
             return store
         if settings is None:
-            raise StoreError(f"{root}: not a collection (no {MANIFEST})")
+            raise CollectionNotFoundError(f"{root}: not a collection (no {MANIFEST})")
         if root.exists() and any(p for p in root.iterdir() if p.name != LOCK):
             raise StoreError(f"{root}: exists and is not an empty directory nor a collection")
         root.mkdir(parents=True, exist_ok=True)

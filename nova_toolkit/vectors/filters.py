@@ -37,7 +37,11 @@ from .errors import Invalid
 Mask = Callable[[MetadataColumns, int], np.ndarray]
 
 _COMPARE = {"$gt": np.greater, "$gte": np.greater_equal, "$lt": np.less, "$lte": np.less_equal}
-_OPERATORS = {"$eq", "$ne", "$in", "$nin", "$exists", "$startsWith", *_COMPARE}
+#: The field operators of the filter language, in the user guide's order.
+OPERATORS = ("$eq", "$ne", "$gt", "$gte", "$lt", "$lte", "$in", "$nin", "$exists", "$startsWith")
+#: The logical operators.
+LOGICAL_OPERATORS = ("$and", "$or")
+_OPERATORS = set(OPERATORS)
 
 
 def _is_number(v: Any) -> bool:

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from nova_toolkit._core.errors import InvalidArgumentError
 from nova_toolkit.decode import open_image
 from nova_toolkit.embedders.base import Embedding, EmbedFailure, l2_normalize
 from nova_toolkit.embedders.document_modes import check_document_mode, query_mode
@@ -85,11 +86,11 @@ class LocalEmbedder:
                  embedding_mode: str = "AUDIO_VIDEO_COMBINED",
                  document_mode: str = "text") -> None:
         if dimension not in self.dimensions:
-            raise ValueError(
-                f"the local backend serves dimensions {self.dimensions}, not {dimension}"
-            )
+            raise InvalidArgumentError("dimension", "the local backend serves no such dimension",
+                                       value=dimension, allowed=self.dimensions)
         if embedding_mode not in EMBEDDING_MODES:
-            raise ValueError(f"embedding_mode must be one of {EMBEDDING_MODES}, got {embedding_mode!r}")
+            raise InvalidArgumentError("embedding_mode", "unknown video embedding mode",
+                                       value=embedding_mode, allowed=EMBEDDING_MODES)
         self.dimension = dimension
         self.embedding_mode = embedding_mode
         self.document_mode = check_document_mode(document_mode)

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from nova_toolkit._core.errors import InvalidArgumentError
 from nova_toolkit.embedders.base import Embedding, EmbedFailure, l2_normalize
 from nova_toolkit.embedders.document_modes import check_document_mode
 from nova_toolkit.embedders.nova import bodies
@@ -129,7 +130,8 @@ class NovaEmbedder:
                  bedrock_client: Any = None, s3_client: Any = None,
                  max_rps: float | None = None, rate_limiter: RequestLimiter | None = None) -> None:
         if dimension not in DIMENSIONS:
-            raise ValueError(f"the nova backend serves dimensions {DIMENSIONS}, not {dimension}")
+            raise InvalidArgumentError("dimension", "the nova backend serves no such dimension",
+                                       value=dimension, allowed=DIMENSIONS)
         if embedding_mode not in ("AUDIO_VIDEO_COMBINED", "AUDIO_VIDEO_SEPARATE"):
             raise ValueError(f"embedding_mode must be AUDIO_VIDEO_COMBINED or "
                              f"AUDIO_VIDEO_SEPARATE, not {embedding_mode!r}")
