@@ -20,8 +20,10 @@ serialised by a lock, so a client can be shared between threads.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import botocore.session
 from botocore import xform_name
@@ -33,6 +35,26 @@ from .data_plane import VectorOps
 from .errors import service_model
 from .indexes import IndexOps
 from .query import QueryOps
+
+
+@functools.lru_cache(maxsize=1)
+def paginator_model() -> Any:
+    """botocore's ``s3vectors`` paginator model, loaded once (a new botocore session and a
+    model read from disk per ``get_paginator`` call cost more than a search of 100k vectors)."""
+    return botocore.session.get_session().get_paginator_model("s3vectors")
+
+
+@functools.lru_cache(maxsize=64)
+def _paginated_operation(operation_name: str) -> str | None:
+    model = paginator_model()
+    for op in service_model().operation_names:
+        if xform_name(op) == operation_name:
+            try:
+                model.get_paginator(op)
+            except ValueError:
+                return None
+            return op
+    return None
 
 
 class LocalS3VectorsClient(BucketOps, IndexOps, VectorOps, QueryOps):
@@ -65,15 +87,7 @@ class LocalS3VectorsClient(BucketOps, IndexOps, VectorOps, QueryOps):
         return self._paginator_name(operation_name) is not None
 
     def _paginator_name(self, operation_name: str) -> str | None:
-        model = botocore.session.get_session().get_paginator_model("s3vectors")
-        for op in service_model().operation_names:
-            if xform_name(op) == operation_name:
-                try:
-                    model.get_paginator(op)
-                except ValueError:
-                    return None
-                return op
-        return None
+        return _paginated_operation(operation_name) if isinstance(operation_name, str) else None
 
     def get_paginator(self, operation_name: str) -> Paginator:
         """A botocore ``Paginator`` for list_vector_buckets, list_indexes, list_vectors and
@@ -82,7 +96,7 @@ class LocalS3VectorsClient(BucketOps, IndexOps, VectorOps, QueryOps):
         op = self._paginator_name(operation_name)
         if op is None:
             raise ValueError(f"Operation cannot be paginated: {operation_name}")
-        config = botocore.session.get_session().get_paginator_model("s3vectors").get_paginator(op)
+        config = paginator_model().get_paginator(op)
         return Paginator(getattr(self, operation_name), config, service_model().operation_model(op))
 
     def flush(self) -> None:
