@@ -34,6 +34,9 @@ class SearchMixin:
             if not text.strip():
                 raise InvalidArgumentError("text", "the query text is empty")
             return self.embedder.embed_texts([text], purpose=purpose)[0]
+        if os.path.isdir(file):
+            raise InvalidArgumentError("file", "is a folder; a query by example is one file",
+                                       value=os.fspath(file))
         item = MediaItem.from_path(file)
         return self.embedder.embed_query(item, purpose=purpose)
 

@@ -87,3 +87,10 @@ def test_an_unsupported_dimension_names_the_allowed_ones(tmp_path, coll_dir):
                 "--no-progress")
     one_line_error(r, "--dimension", "allowed: 256, 384")
     assert digest(coll_dir) == before
+
+
+def test_a_query_file_that_is_a_folder_or_missing(coll_dir, tmp_path):
+    r = run_cli("search", "--collection", str(coll_dir), "--file", str(tmp_path))
+    one_line_error(r, "--file: is a folder; a query by example is one file", str(tmp_path))
+    r = run_cli("search", "--collection", str(coll_dir), "--file", str(tmp_path / "gone.png"))
+    one_line_error(r, "gone.png: no such file")
