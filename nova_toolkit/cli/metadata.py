@@ -8,7 +8,9 @@ right after sees the change.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from nova_toolkit.cli.common import UserError, json_arg
@@ -27,6 +29,19 @@ def add_selection(parser: argparse.ArgumentParser) -> None:
                            "the files with a matching row")
     parser.add_argument("--dry-run", action="store_true", help="only say what would change")
     parser.add_argument("--json", action="store_true", help="print the outcome as JSON")
+
+
+@contextlib.contextmanager
+def naming_source() -> Iterator[None]:
+    """A mistake in the API's ``sources=`` argument names the ``--source`` option."""
+    from nova_toolkit import InvalidArgumentError
+
+    try:
+        yield
+    except InvalidArgumentError as exc:
+        if exc.argument != "sources":
+            raise
+        raise UserError(exc.describe("--source")) from None
 
 
 def register(subparsers: Any) -> argparse.ArgumentParser:
@@ -49,8 +64,9 @@ def run(args: argparse.Namespace) -> int:
     if values is None and not args.unset:
         raise UserError("give --set JSON and/or --unset KEY...")
     coll = Collection.open(args.collection, create=False)
-    change = coll.update_metadata(args.source, filter=json_arg(args.filter, "--filter"),
-                                  set=values, unset=args.unset, dry_run=args.dry_run)
+    with naming_source():
+        change = coll.update_metadata(args.source, filter=json_arg(args.filter, "--filter"),
+                                      set=values, unset=args.unset, dry_run=args.dry_run)
     if args.json:
         print(json.dumps({"matched": list(change.matched), "updated": list(change.updated),
                           "rows": change.rows, "dry_run": change.dry_run}))

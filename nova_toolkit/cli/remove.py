@@ -13,7 +13,7 @@ import os
 from typing import Any
 
 from nova_toolkit.cli.common import json_arg
-from nova_toolkit.cli.metadata import add_selection
+from nova_toolkit.cli.metadata import add_selection, naming_source
 
 NAME = "remove"
 
@@ -31,8 +31,9 @@ def run(args: argparse.Namespace) -> int:
     from nova_toolkit.collection import Collection
 
     coll = Collection.open(args.collection, create=False)
-    removal = coll.remove(args.source, filter=json_arg(args.filter, "--filter"),
-                          dry_run=args.dry_run)
+    with naming_source():
+        removal = coll.remove(args.source, filter=json_arg(args.filter, "--filter"),
+                              dry_run=args.dry_run)
     if args.json:
         print(json.dumps({"removed": list(removal.sources), "rows": removal.rows,
                           "failures": removal.failures, "dry_run": removal.dry_run}))

@@ -3,7 +3,7 @@
 Both select whole files, by source or by filter (:mod:`.selection`), run under the
 collection's writer lock, validate everything before they write, and write one atomic
 store commit: a bad selection, a reserved key or metadata S3 Vectors would refuse changes
-nothing. The local index then follows without a rebuild (:meth:`IndexUpkeep._index_follows`):
+nothing (:class:`~nova_toolkit.InvalidArgumentError`, naming the argument). The local index then follows without a rebuild (:meth:`IndexUpkeep._index_follows`):
 a search right after sees the new metadata (filterable at once) and no removed row.
 
 Removal and later runs: a removed file is gone from the store (its rows, its item, its
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from nova_toolkit._core.errors import InvalidArgumentError
 from nova_toolkit.collection.selection import as_sources, match_sources, sources_matching
 from nova_toolkit.pipeline.rows import NON_FILTERABLE, RESERVED_METADATA, index_metadata
 from nova_toolkit.vectors.errors import Invalid
@@ -72,26 +73,30 @@ def _changes(set_: dict | None, unset: Iterable[str]) -> tuple[dict, list[str]]:
     if set_ is None:
         set_ = {}
     if not isinstance(set_, dict):
-        raise ValueError(f"set must be a dict (a JSON object), not {type(set_).__name__}")
+        raise InvalidArgumentError("set", "must be a dict (a JSON object)", value=set_)
     if isinstance(unset, str):
         unset = [unset]
     unset = list(unset)
     if not set_ and not unset:
-        raise ValueError("nothing to change: give set= (keys to set) and/or unset= (keys to drop)")
-    bad = sorted({k for k in [*set_, *unset] if not isinstance(k, str) or not k})
-    if bad:
-        raise ValueError(f"metadata keys must be non-empty strings, not {bad}")
-    clash = sorted((set_.keys() | frozenset(unset)) & frozenset(RESERVED_METADATA))
-    if clash:
-        raise ValueError(f"metadata keys {clash} are reserved by nova_toolkit "
-                         f"({', '.join(RESERVED_METADATA)})")
+        raise InvalidArgumentError("set", "nothing to change: give set= (keys to set) and/or "
+                                   "unset= (keys to drop)")
+    for name, keys in (("set", list(set_)), ("unset", unset)):
+        bad = [k for k in keys if not isinstance(k, str) or not k]
+        if bad:
+            raise InvalidArgumentError(name, "metadata keys must be non-empty strings",
+                                       value=bad)
+        clash = sorted(frozenset(keys) & frozenset(RESERVED_METADATA))
+        if clash:
+            raise InvalidArgumentError(name, f"metadata keys {clash} are reserved by "
+                                       "nova_toolkit (every row carries them)",
+                                       allowed=["any other key"])
     both = sorted(set_.keys() & frozenset(unset))
     if both:
-        raise ValueError(f"keys {both} are both set and unset")
+        raise InvalidArgumentError("unset", f"keys {both} are both set and unset")
     try:
         json.dumps(set_, allow_nan=False)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"set is not JSON: {exc}") from None
+        raise InvalidArgumentError("set", f"is not JSON: {exc}") from None
     return set_, unset
 
 
@@ -186,7 +191,8 @@ class MetadataMixin:
         """The stored files named by ``sources`` (looked up in ``tables``) or matching ``flt``."""
         given = as_sources(sources)
         if (given is None) == (flt is None):
-            raise ValueError("select files with exactly one of sources= or filter=")
+            raise InvalidArgumentError("sources", "select files with exactly one of sources= "
+                                       "or filter=")
         if flt is not None:
             return sources_matching(segs, flt)
         stored = [s for t in tables for s in t.column("source").to_pylist()]
@@ -200,5 +206,5 @@ def _check_index_metadata(rows: pa.Table) -> None:
         try:
             check_metadata(meta, frozenset(NON_FILTERABLE), "metadata")
         except Invalid as exc:
-            raise ValueError(f"{source}: S3 Vectors would refuse this metadata: "
-                             f"{exc.detail}") from None
+            raise InvalidArgumentError("set", f"S3 Vectors would refuse the metadata this "
+                                       f"makes for {source}: {exc.detail}") from None

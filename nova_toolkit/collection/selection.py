@@ -9,10 +9,14 @@ come back. A selection is therefore a set of sources:
   ``lib``, ``./lib/`` and ``lib/../lib`` are the same folder); an ``s3://`` URI names
   that object or every object under that prefix. A path that names nothing stored is an
   error (a typo must not look like "nothing to do").
-- by **filter**: the S3 Vectors filter language the search takes, evaluated by the
-  mirror's own filter code (:func:`nova_toolkit.vectors.compile_filter`) over the same
-  row metadata the index holds (:func:`~nova_toolkit.pipeline.rows.index_metadata`);
-  every file with at least one matching row is selected.
+- by **filter**: the S3 Vectors filter language the search takes, checked as the search
+  checks it (:func:`nova_toolkit.search_modes.check_filter`: unknown operators, a
+  modality no file can have) and evaluated by the mirror's own filter code
+  (:func:`nova_toolkit.vectors.compile_filter`) over the same row metadata the index
+  holds (:func:`~nova_toolkit.pipeline.rows.index_metadata`); every file with at least
+  one matching row is selected.
+
+Mistakes raise :class:`~nova_toolkit.InvalidArgumentError` naming the argument.
 """
 
 from __future__ import annotations
@@ -23,11 +27,11 @@ from collections.abc import Iterable
 import numpy as np
 import pyarrow as pa
 
-from nova_toolkit.media.detection import MODALITIES
+from nova_toolkit._core.errors import InvalidArgumentError
 from nova_toolkit.pipeline.rows import NON_FILTERABLE, index_metadata
+from nova_toolkit.search_modes import check_filter
 from nova_toolkit.vectors import compile_filter
 from nova_toolkit.vectors.columns import MetadataColumns
-from nova_toolkit.vectors.errors import Invalid
 
 
 def as_sources(sources: str | os.PathLike | Iterable[str | os.PathLike] | None) -> list[str] | None:
@@ -38,12 +42,13 @@ def as_sources(sources: str | os.PathLike | Iterable[str | os.PathLike] | None) 
         sources = [sources]
     out = [os.fspath(s) for s in sources]
     if not out:
-        raise ValueError("sources is empty: name at least one file, folder or s3:// URI")
+        raise InvalidArgumentError("sources", "is empty: name at least one file, folder or "
+                                   "s3:// URI")
     return out
 
 
 def match_sources(given: Iterable[str], stored: Iterable[str]) -> list[str]:
-    """The stored sources named by ``given`` (sorted); ``ValueError`` naming a path that names none."""
+    """The stored sources named by ``given`` (sorted); an error names a path that names none."""
     stored = sorted(set(stored))
     exact = set(stored)
     resolved: dict[str, str] | None = None
@@ -62,50 +67,16 @@ def match_sources(given: Iterable[str], stored: Iterable[str]) -> list[str]:
             under = real.rstrip(os.sep) + os.sep
             hits = [s for s, r in resolved.items() if r == real or r.startswith(under)]
         if not hits:
-            raise ValueError(f"source {path!r} is not in the collection: no stored file is at "
-                             "or under that path")
+            raise InvalidArgumentError("sources", f"{path!r} is not in the collection: no "
+                                       "stored file is at or under that path")
         out.update(hits)
     return sorted(out)
 
 
-def check_filter(flt: object) -> None:
-    """Refuse a filter that is malformed, or that names a modality no file can have."""
-    if not isinstance(flt, dict):
-        raise ValueError(f"filter must be a JSON object, not {flt!r}")
-    try:
-        compile_filter(flt, frozenset(NON_FILTERABLE), enhanced=True)
-    except Invalid as exc:
-        raise ValueError(f"invalid filter: {exc}") from None
-    for value in _modality_values(flt):
-        if value not in MODALITIES:
-            raise ValueError(f"invalid filter: unknown modality {value!r} "
-                             f"(one of {', '.join(MODALITIES)})")
-
-
-def _modality_values(flt: object) -> list:
-    """Every value compared with ``modality`` in ``flt`` ($eq, $ne, $in, $nin, bare values)."""
-    out: list = []
-    if isinstance(flt, list):
-        for part in flt:
-            out += _modality_values(part)
-    elif isinstance(flt, dict):
-        for key, value in flt.items():
-            if key in ("$and", "$or"):
-                out += _modality_values(value)
-            elif key == "modality":
-                if not isinstance(value, dict):
-                    out.append(value)
-                    continue
-                for op, operand in value.items():
-                    if op in ("$eq", "$ne"):
-                        out.append(operand)
-                    elif op in ("$in", "$nin"):
-                        out += list(operand)
-    return out
-
-
 def rows_matching(table: pa.Table, flt: dict) -> np.ndarray:
     """Boolean mask of the segment rows of ``table`` that ``flt`` matches (as the index would)."""
+    if not isinstance(flt, dict):
+        raise InvalidArgumentError("filter", "must be a JSON object", value=flt)
     check_filter(flt)
     mask = compile_filter(flt, frozenset(NON_FILTERABLE), enhanced=True)
     columns = MetadataColumns(frozenset(NON_FILTERABLE))

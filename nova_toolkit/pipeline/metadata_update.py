@@ -24,7 +24,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nova_toolkit.pipeline.rows import metadata_json
+from nova_toolkit._core.errors import InvalidArgumentError
+from nova_toolkit.pipeline.rows import RESERVED_METADATA, metadata_json
 from nova_toolkit.store import Store, arrow_to_vectors
 from nova_toolkit.vectors.errors import Invalid
 from nova_toolkit.vectors.validation import check_metadata
@@ -38,16 +39,20 @@ def given_metadata(metadata: dict | None) -> str | None:
 
     None when not given (sources keep theirs); otherwise the object as sorted JSON,
     :data:`CLEARED` for ``{}``. Reserved keys, and values or sizes S3 Vectors metadata
-    cannot take, are refused (``ValueError``).
+    cannot take, are refused (:class:`~nova_toolkit.InvalidArgumentError`).
     """
     if metadata is None:
         return None
     if not isinstance(metadata, dict):
-        raise ValueError(f"metadata must be a dict (a JSON object), not {type(metadata).__name__}")
+        raise InvalidArgumentError("metadata", "must be a dict (a JSON object)", value=metadata)
+    clash = sorted(set(metadata) & set(RESERVED_METADATA))
+    if clash:
+        raise InvalidArgumentError("metadata", f"keys {clash} are reserved by nova_toolkit "
+                                   "(every row carries them)", allowed=["any other key"])
     try:  # what the index would refuse later, refused before anything is embedded
         check_metadata(metadata, frozenset(), "metadata")
     except Invalid as exc:
-        raise ValueError(f"S3 Vectors would refuse this metadata: {exc}") from None
+        raise InvalidArgumentError("metadata", f"S3 Vectors would refuse it: {exc}") from None
     return metadata_json(metadata) or CLEARED
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
+from nova_toolkit import InvalidArgumentError
 from nova_toolkit.collection import INDEX_DIR, Collection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -151,11 +152,12 @@ def test_same_content_under_a_new_name_gets_the_runs_metadata_not_the_owners(col
 
 def test_reserved_keys_and_non_objects_are_refused_by_add(coll, lib):
     version = coll.store.version
-    with pytest.raises(ValueError, match="reserved"):
+    with pytest.raises(InvalidArgumentError, match="reserved") as info:
         coll.add([str(lib)], metadata={"modality": "x"}, progress=False)
-    with pytest.raises(ValueError, match="dict"):
+    assert info.value.argument == "metadata"
+    with pytest.raises(InvalidArgumentError, match="dict"):
         coll.add([str(lib)], metadata=["not", "a", "dict"], progress=False)
-    with pytest.raises(ValueError, match=r"S3 Vectors would refuse.*metadata\.deep"):
+    with pytest.raises(InvalidArgumentError, match=r"S3 Vectors would refuse.*metadata\.deep"):
         coll.add([str(lib)], metadata={"deep": {"no": "objects"}}, progress=False)
     assert coll.store.version == version
 
@@ -208,7 +210,7 @@ def test_a_failed_or_dry_update_changes_nothing(coll, lib):
     dry = coll.update_metadata(str(lib), set={"course": "y"}, dry_run=True)
     assert dry.dry_run and len(dry.updated) == 3 and "would update" in dry.summary()
     bad = [
-        (dict(filter={"course": {"$like": "x"}}, set={"a": 1}), "Unknown operator"),
+        (dict(filter={"course": {"$like": "x"}}, set={"a": 1}), "(?i)unknown operator"),
         (dict(filter={"modality": "imgae"}, set={"a": 1}), "unknown modality 'imgae'"),
         (dict(filter={"snippet": "x"}, set={"a": 1}), "non-filterable"),
         (dict(sources=str(lib / "nope.txt"), set={"a": 1}), "not in the collection"),
@@ -223,7 +225,7 @@ def test_a_failed_or_dry_update_changes_nothing(coll, lib):
         (dict(sources=str(lib), set={"nan": float("nan")}), "not JSON"),
     ]
     for kwargs, says in bad:
-        with pytest.raises(ValueError, match=says):
+        with pytest.raises(InvalidArgumentError, match=says):
             coll.update_metadata(**kwargs)
     assert coll.store.version == version
     assert metadata_by_source(coll) == before
@@ -270,12 +272,12 @@ def test_cli_metadata_sets_unsets_and_search_filters_on_it(coll, lib, tmp_path):
 
 
 @pytest.mark.parametrize("args, says", [
-    (["--source", "nope.txt", "--set", '{"a": 1}'], "not in the collection"),
-    (["--filter", '{"a": {"$nope": 1}}', "--set", '{"a": 1}'], "Unknown operator"),
+    (["--source", "nope.txt", "--set", '{"a": 1}'], "--source: 'nope.txt' is not in the"),
+    (["--filter", '{"a": {"$nope": 1}}', "--set", '{"a": 1}'], "unknown operator '$nope'"),
     (["--filter", "{not json", "--set", '{"a": 1}'], "--filter is not valid JSON"),
     (["--filter", '{"modality": "pictures"}', "--set", '{"a": 1}'], "unknown modality"),
-    (["--source", "lib", "--set", '{"snippet": "x"}'], "reserved"),
-    (["--source", "lib", "--unset", "source"], "reserved"),
+    (["--source", "lib", "--set", '{"snippet": "x"}'], "--set: metadata keys ['snippet'] are"),
+    (["--source", "lib", "--unset", "source"], "--unset: metadata keys ['source'] are"),
     (["--source", "lib"], "give --set JSON and/or --unset"),
     (["--source", "lib", "--set", "[1, 2]"], "--set must be a JSON object"),
 ])
@@ -295,3 +297,16 @@ def test_cli_metadata_on_a_missing_collection(tmp_path):
                "--set", '{"a": 1}', cwd=tmp_path)
     assert done.returncode == 2 and "not a collection" in done.stderr
     assert not (tmp_path / "none").exists()
+
+
+def test_cli_embed_rerun_with_metadata_is_a_metadata_only_update(coll, lib, tmp_path):
+    done = cli("embed", str(lib), "--collection", str(coll.path), "--no-progress",
+               "--metadata", '{"course": "bio-101"}', cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith("embedded 0, cached 3, failed 0 (0 new vector")
+    assert done.stdout.splitlines()[0].endswith("; metadata updated on 3")
+    coll.store.refresh()
+    assert all(m == [{"course": "bio-101"}] for m in metadata_by_source(coll).values())
+    done = cli("embed", str(lib), "--collection", str(coll.path), "--no-progress",
+               "--metadata", '{"course": {"nested": 1}}', cwd=tmp_path)
+    assert done.returncode == 2 and "--metadata: S3 Vectors would refuse" in done.stderr
