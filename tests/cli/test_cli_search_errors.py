@@ -94,3 +94,23 @@ def test_a_query_file_that_is_a_folder_or_missing(coll_dir, tmp_path):
     one_line_error(r, "--file: is a folder; a query by example is one file", str(tmp_path))
     r = run_cli("search", "--collection", str(coll_dir), "--file", str(tmp_path / "gone.png"))
     one_line_error(r, "gone.png: no such file")
+
+
+def test_error_line_names_options_and_keeps_bugs_loud():
+    from botocore.exceptions import ClientError, NoRegionError
+
+    from nova_toolkit import InvalidArgumentError
+    from nova_toolkit.cli import error_line
+
+    exc = InvalidArgumentError("top_k", "must be a whole number of at least 1", value=0)
+    assert error_line(exc, {"--top-k"}) == (
+        "--top-k: must be a whole number of at least 1 (got 0)", 2)
+    assert error_line(exc, set())[0].startswith("top_k: ")  # no such option: the API name
+    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"},
+                          "ResponseMetadata": {"HTTPStatusCode": 403}}, "QueryVectors")
+    assert error_line(denied) == ("AccessDeniedException: no", 2)
+    down = ClientError({"Error": {"Code": "ServiceUnavailableException", "Message": "later"},
+                        "ResponseMetadata": {"HTTPStatusCode": 503}}, "QueryVectors")
+    assert error_line(down) == ("ServiceUnavailableException: later", 1)
+    assert error_line(NoRegionError())[1] == 2
+    assert error_line(KeyError("a bug")) is None  # re-raised by main: a bug keeps its traceback
