@@ -13,6 +13,7 @@ vectors against sentence-transformers' own ``encode`` on the same wheel.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -140,8 +141,13 @@ class MiniLM:
         if set(found.missing_keys) != set(EMBEDDINGS) or found.unexpected_keys:
             raise ValueError(f"{root}: weights do not fit a BERT encoder ({found})")
         self.modules.eval()
+        self.root = root
         self.tokenizer = load_tokenizer(root)
-        self.full_tokenizer = load_tokenizer(root, max_tokens=None)
+
+    @functools.cached_property
+    def full_tokenizer(self):
+        """The tokenizer without truncation (for :meth:`truncated_chars`; a query never needs it)."""
+        return load_tokenizer(self.root, max_tokens=None)
 
     def vocab(self) -> dict[str, int]:
         """The word-piece vocabulary (token → id)."""
