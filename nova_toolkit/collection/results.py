@@ -93,13 +93,19 @@ class SearchResults(list):
         self.query = query
         self.mode = mode
 
+    def __getitem__(self, index):  # a slice is still results (``hits[:5]`` in a notebook)
+        got = super().__getitem__(index)
+        if isinstance(index, slice):
+            return SearchResults(got, query=self.query, mode=self.mode)
+        return got
+
     def _title(self) -> str:
         asked = f" for {self.query!r}" if self.query else ""
         return f"{len(self)} hit{'s' if len(self) != 1 else ''}{asked} (mode {self.mode})"
 
     def __repr__(self) -> str:
         lines = [f"SearchResults: {self._title()}"]
-        for rank, hit in enumerate(self[:REPR_ROWS], 1):
+        for rank, hit in enumerate(list.__getitem__(self, slice(REPR_ROWS)), 1):
             name, value = score_of(hit)
             shown = "-" if value is None else f"{value:.4f}"
             lines.append(f"{rank:>3}. {name} {shown}  [{hit['modality']}] "

@@ -114,3 +114,6 @@ def test_results_are_still_the_plain_list_of_hits(coll):
     assert isinstance(hits, list) and all(isinstance(h, dict) for h in hits)
     assert json.loads(json.dumps(list(hits))) == list(hits)
     assert hits.query == "a cat" and hits.mode == "vector"
+    top = hits[:2]
+    assert isinstance(top, SearchResults) and list(top) == list(hits)[:2]
+    assert repr(top).startswith("SearchResults: 2 hits for 'a cat'") and hits[0] == list(hits)[0]
