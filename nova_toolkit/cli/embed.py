@@ -132,14 +132,14 @@ def run(args: argparse.Namespace) -> int:
     report = coll.add(args.paths, keep_missing=args.keep_missing,
                       metadata=json_arg(args.metadata, "--metadata"),
                       progress=not args.no_progress, engine=engine)
-    print(report.summary())
+    print(report.headline())
     usage = None  # under Ray the calls were made (and counted) in the actors
     if coll.settings.backend == "nova" and engine == "local":
         usage = getattr(coll.embedder, "usage", None)
     if usage is not None:
         print(f"usage: {usage.summary()}")
-    for source, reason in report.failures:
-        print(f"failed: {source}: {reason}")
+    for line in report.summary(max_failures=None).splitlines()[1:]:
+        print(line)
     for source in report.removed:
         print(f"removed (no longer on disk): {source}")
     return 0

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from nova_toolkit.collection.index_upkeep import IndexUpkeep
+from nova_toolkit.collection.info import CollectionInfo
 from nova_toolkit.collection.metadata import MetadataMixin
 from nova_toolkit.collection.opening import (
     EmbedderSpec,
@@ -260,15 +261,15 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
 
         return registered_factory(self.settings.backend)
 
-    def info(self) -> dict:
-        """Settings and counts, JSON-able."""
+    def info(self) -> CollectionInfo:
+        """Settings and counts: a JSON-able dict with a readable notebook form."""
         items = self.store.items()
         segs = self.store.segments()
         by_modality: dict[str, int] = {}
         if items.num_rows:
             for row in pc.value_counts(items.column("modality")).to_pylist():
                 by_modality[row["values"]] = row["counts"]
-        return {
+        return CollectionInfo({
             "path": str(self.path),
             "format_version": self.store.manifest["format_version"],
             "version": self.store.version,
@@ -277,4 +278,4 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
             "segments": segs.num_rows,
             "failures": self.store.failures().num_rows,
             "items_by_modality": by_modality,
-        }
+        })

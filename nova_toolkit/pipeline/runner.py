@@ -14,6 +14,7 @@ The runner alone holds the collection's writer lock and decides what goes to the
 
 from __future__ import annotations
 
+import html
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -54,7 +55,8 @@ class AddReport:
     embedder_calls: int = 0    # batches sent to the embedder
     seconds: float = 0.0
 
-    def summary(self) -> str:
+    def headline(self) -> str:
+        """The counts in one line."""
         cached = self.cached + self.unchanged
         text = (f"embedded {self.embedded}, cached {cached}, failed {self.failed}"
                 f" ({self.segments} new vector rows, {self.seconds:.1f} s)")
@@ -63,6 +65,42 @@ class AddReport:
         if self.removed:
             text += f"; removed {len(self.removed)} missing"
         return text
+
+    def summary(self, *, max_failures: int | None = 20) -> str:
+        """The counts, then one ``failed: SOURCE: REASON`` line per failure.
+
+        At most ``max_failures`` failures are listed (None: all); :attr:`failures` has them all.
+        """
+        lines = [self.headline()]
+        shown = self.failures if max_failures is None else self.failures[:max_failures]
+        lines += [f"failed: {source}: {reason}" for source, reason in shown]
+        if len(shown) < len(self.failures):
+            lines.append(f"... and {len(self.failures) - len(shown)} more failures "
+                         "(report.failures lists them all)")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return f"<AddReport: {self.headline()}>"
+
+    def _repr_html_(self) -> str:
+        """A notebook table: the counts, every failure and every removed file."""
+        counts = [("embedded", self.embedded), ("cached", self.cached),
+                  ("unchanged", self.unchanged), ("metadata updated", self.updated),
+                  ("failed", self.failed), ("new vector rows", self.segments),
+                  ("embedder calls", self.embedder_calls), ("seconds", f"{self.seconds:.1f}")]
+        cells = "".join(f"<tr><th style='text-align:left'>{k}</th><td>{v}</td></tr>"
+                        for k, v in counts)
+        out = f"<table class='nova-add-report'>{cells}</table>"
+        if self.failures:
+            items = "".join(f"<li><code>{html.escape(s)}</code>: {html.escape(r)}</li>"
+                            for s, r in self.failures)
+            out += f"<details open><summary>{len(self.failures)} failures</summary>" \
+                   f"<ul>{items}</ul></details>"
+        if self.removed:
+            items = "".join(f"<li><code>{html.escape(s)}</code></li>" for s in self.removed)
+            out += f"<details><summary>{len(self.removed)} removed (no longer on disk)" \
+                   f"</summary><ul>{items}</ul></details>"
+        return out
 
 
 class AddRunner:
