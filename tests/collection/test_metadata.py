@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -241,6 +242,29 @@ def test_failure_rows_of_an_updated_file_are_kept(coll, lib):
     assert coll.failures().to_pylist() == fails
     assert metadata_by_source(coll)[str(lib / "a.txt")] == [{"stale": True}]
     assert coll.store.items().num_rows == 3
+
+
+# -- both engines -------------------------------------------------------------------------
+def test_the_ray_engine_updates_metadata_the_same_way(tmp_path, lib, local_embedder,
+                                                      ray_cluster):
+    from nova_toolkit.pipeline.ray_engine import RayEngine
+
+    colls = {}
+    for name, engine in (("local", "local"), ("ray", RayEngine(workers=1, worker_cpus=0.5))):
+        library = tmp_path / f"lib-{name}"
+        shutil.copytree(lib, library)
+        c = Collection.open(tmp_path / name, embedder=local_embedder)
+        c.add([str(library)], progress=False, engine=engine)
+        r = c.add([str(library)], metadata={"course": "x"}, progress=False, engine=engine)
+        assert (r.embedded, r.unchanged, r.updated, r.embedder_calls) == (0, 3, 3, 0), name
+        r = c.add([str(library)], metadata={"course": "x"}, progress=False, engine=engine)
+        assert r.updated == 0, name
+        write(library / "a.txt", "A heron waited in the reeds for the fish to come close.")
+        r = c.add([str(library)], progress=False, engine=engine)  # none given: kept
+        assert (r.embedded, r.unchanged, r.updated) == (1, 2, 0), name
+        colls[name] = {os.path.relpath(s, library): m for s, m in metadata_by_source(c).items()}
+    assert colls["local"] == colls["ray"]
+    assert all(m == [{"course": "x"}] for m in colls["ray"].values())
 
 
 # -- the CLI ------------------------------------------------------------------------------
