@@ -22,7 +22,7 @@ Mistakes raise :class:`~nova_toolkit.InvalidArgumentError` naming the argument.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pyarrow as pa
@@ -47,8 +47,14 @@ def as_sources(sources: str | os.PathLike | Iterable[str | os.PathLike] | None) 
     return out
 
 
-def match_sources(given: Iterable[str], stored: Iterable[str]) -> list[str]:
-    """The stored sources named by ``given`` (sorted); an error names a path that names none."""
+def match_sources(given: Iterable[str], stored: Iterable[str], *,
+                  resolve: Callable[[str], str] = os.path.realpath) -> list[str]:
+    """The stored sources named by ``given`` (sorted); an error names a path that names none.
+
+    ``resolve`` turns a stored local source into the absolute path it stands for (default:
+    resolved against the working directory, as sources are stored as walked); a given path
+    is always resolved with :func:`os.path.realpath`.
+    """
     stored = sorted(set(stored))
     exact = set(stored)
     resolved: dict[str, str] | None = None
@@ -62,7 +68,7 @@ def match_sources(given: Iterable[str], stored: Iterable[str]) -> list[str]:
             hits = [s for s in stored if s.startswith(prefix)]
         else:
             if resolved is None:
-                resolved = {s: os.path.realpath(s) for s in stored if not s.startswith("s3://")}
+                resolved = {s: resolve(s) for s in stored if not s.startswith("s3://")}
             real = os.path.realpath(path)
             under = real.rstrip(os.sep) + os.sep
             hits = [s for s, r in resolved.items() if r == real or r.startswith(under)]
