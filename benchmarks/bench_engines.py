@@ -188,10 +188,6 @@ def child(args: argparse.Namespace) -> None:
 
     out: dict = {"run": args.child}
     tuned = json.loads(args.ray_options or "{}")
-    if args.plan_batch:  # an experiment: the engine's sources per plan task
-        import nova_toolkit.pipeline.ray_engine as ray_engine
-
-        ray_engine.PLAN_BATCH = out["plan_batch"] = args.plan_batch
     cluster = None
     engine: object = "local"
     if args.child in ("ray", "cluster"):
@@ -316,7 +312,6 @@ def parent(args: argparse.Namespace) -> None:
             cmd = [sys.executable, __file__, "--child", run, "--lib", str(root / "lib"),
                    "--tiny", str(tiny), "--out", str(root / "colls" / run),
                    "--result", str(result), "--idle", str(args.idle),
-                   "--plan-batch", str(args.plan_batch or 0),
                    "--ray-options", args.ray_options or "{}"]
             print(f"[{run}] running ...", flush=True)
             subprocess.run(cmd, check=True)
@@ -383,7 +378,6 @@ def main() -> None:
     ap.add_argument("--json", help="save the figures here")
     ap.add_argument("--ray-options", help='experiments: RayEngine fields as JSON, e.g. '
                     '\'{"batch_items": 128, "plan_cpus": 0.25}\'')
-    ap.add_argument("--plan-batch", type=int, help="experiments: set ray_engine.PLAN_BATCH")
     ap.add_argument("--child", choices=RUNS, help=argparse.SUPPRESS)
     for name in ("--lib", "--tiny", "--out", "--result"):
         ap.add_argument(name, help=argparse.SUPPRESS)

@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 
 #: Ray's own retries before a source counts as lost with its worker.
 MAX_RESTARTS = 3
-#: Sources per read/plan/segment task.
-PLAN_BATCH = 8
 
 
 @dataclass(frozen=True)
@@ -67,7 +65,7 @@ class RayEngine:
     workers: int | None = None
     worker_cpus: float = 1.0
     batch_items: int = 64
-    plan_cpus: float = 0.5
+    plan_cpus: float = 0.25
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
@@ -179,22 +177,29 @@ class RayAddRunner(AddRunner):
             remote = share_rate_limit(remote)
         ctx = ray.data.DataContext.get_current()
         ctx.max_errored_blocks = 0
+        # Ray Data counts an actor it cancels before start-up (scaling the pool) as an actor
+        # that died starting; its default of 0 such deaths failed whole runs
+        ctx.max_consecutive_actor_init_deaths = MAX_RESTARTS
         ctx.enable_progress_bars = False
         context = ray.put(PlanContext(self.known, self.settings, self.segmentation,
                                       self.modalities, dict(self.listing.errors)))
         claims = ray.remote(ContentClaims).options(max_restarts=0).remote()
         self._claims = claims  # kept alive for the run
         sources = self.listing.sources
-        ds = ray.data.from_items(
-            [{"i": i, "source": s} for i, s in enumerate(sources)],
-            override_num_blocks=max(1, math.ceil(len(sources) / PLAN_BATCH)))
         workers = self.engine.pool_size(ray.cluster_resources().get("CPU", 1.0))
         workers = min(workers, math.ceil(len(sources) / self.engine.batch_items))  # no idle actor
+        # one block per embedder call (an actor hands its results back per block, so results,
+        # commits and progress move per call), and at least two blocks per actor
+        blocks = min(len(sources),
+                     max(math.ceil(len(sources) / self.engine.batch_items), 2 * workers))
+        ds = ray.data.from_items([{"i": i, "source": s} for i, s in enumerate(sources)],
+                                 override_num_blocks=blocks)
         with warnings.catch_warnings():
             # Ray Data's only way to make retries finite (its default is to restart actors
             # forever) is ``ray_remote_args``, which warns that it is deprecated
             warnings.filterwarnings("ignore", r"`ray_remote_args` is deprecated")
-            ds = ds.map_batches(plan_batch, fn_args=(context, claims), batch_size=PLAN_BATCH,
+            ds = ds.map_batches(plan_batch, fn_args=(context, claims),
+                                batch_size=math.ceil(len(sources) / blocks),
                                 num_cpus=self.engine.plan_cpus, max_retries=MAX_RESTARTS)
             return ds.map_batches(
                 EmbedWorker, fn_constructor_args=(remote, self.settings.purpose,

@@ -17,6 +17,7 @@ Items travel to the embed actors with their bytes and come back to the driver wi
 from __future__ import annotations
 
 import dataclasses
+import os
 import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -132,6 +133,7 @@ class EmbedWorker:
     """
 
     def __init__(self, build: Callable[[], Any], purpose: str, threads: int) -> None:
+        os.environ["OMP_NUM_THREADS"] = str(max(1, threads))  # OCR (onnxruntime) reads it
         try:
             import torch
 

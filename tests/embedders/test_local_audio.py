@@ -54,3 +54,22 @@ def test_speech_windows_transcripts_and_crossmodal(local_embedder, media_dir):
     assert all(isinstance(r, Embedding) and r.embedding_type == "AUDIO" for r in mp3)
     qv = local_embedder.embed_query(MediaItem.from_path(media_dir / "speech.wav"))
     assert qv.shape == (384,) and abs(np.linalg.norm(qv) - 1) < 1e-5
+
+
+def test_a_transcript_does_not_depend_on_the_files_decoded_before_it(sample_dir):
+    """The decoder's front end adapts across utterances; each file starts afresh (engines,
+    actors and re-runs decode files in different orders and must store the same rows)."""
+    import random
+
+    from nova_toolkit.decode import decode_audio
+    from nova_toolkit.embedders.local import speech
+    from nova_toolkit.media import MediaItem
+
+    clips = [decode_audio(MediaItem.from_path(p)) for p in sorted((sample_dir / "audio").iterdir())]
+    rng = random.Random(0)
+    for target in clips[:3]:
+        alone = [(w.text, w.start_s) for w in speech.transcribe(target)]
+        for _ in range(2):
+            for other in rng.sample(clips, 5):
+                speech.transcribe(other)
+            assert [(w.text, w.start_s) for w in speech.transcribe(target)] == alone

@@ -112,3 +112,25 @@ class _Dying:
             Path(self.token).touch()
             os.kill(os.getpid(), signal.SIGKILL)
         return self.inner.embed(batch, purpose=purpose)
+
+
+class Slow:
+    """Builds the real embedder; each embed call first sleeps ``seconds`` (a long run)."""
+
+    def __init__(self, build, seconds: float) -> None:
+        self.build, self.seconds = build, seconds
+
+    def __call__(self):
+        return _Slow(self.build(), self.seconds)
+
+
+class _Slow:
+    def __init__(self, inner, seconds: float) -> None:
+        self.inner, self.seconds = inner, seconds
+        self.modalities = inner.modalities
+
+    def embed(self, batch, *, purpose):
+        import time
+
+        time.sleep(self.seconds)
+        return self.inner.embed(batch, purpose=purpose)

@@ -140,11 +140,20 @@ def test_sources_lost_beyond_retries_are_stored_as_failed_and_retried(
 
 DRIVER = textwrap.dedent("""
     import sys
+    import ray
+    import ray.cloudpickle
+    sys.path.insert(0, sys.argv[4])
+    import ray_helpers
     from nova_toolkit.collection import Collection
-    from nova_toolkit.pipeline.ray_engine import RayEngine
+    from nova_toolkit.collection.opening import EmbedderSpec
+    from nova_toolkit.pipeline.ray_engine import RayAddRunner, RayEngine
+    ray.cloudpickle.register_pickle_by_value(ray_helpers)
     coll = Collection.open(sys.argv[1])
-    coll.add([sys.argv[2]], progress=False, commit_rows=4,
-             engine=RayEngine(address=sys.argv[3], workers=1, batch_items=2))
+    slow = ray_helpers.Slow(EmbedderSpec(coll.settings, str(coll.path), {}), 0.4)
+    RayAddRunner(coll.store, segmentation=coll.segmentation, embedder=lambda: coll.embedder,
+                 remote_embedder=slow, modalities=coll.embedder_factory_info().modalities,
+                 engine=RayEngine(address=sys.argv[3], workers=1, batch_items=2),
+                 commit_rows=4, progress=False).run([sys.argv[2]])
 """)
 
 
@@ -156,7 +165,7 @@ def test_a_driver_killed_mid_run_resumes_to_the_uninterrupted_collection(
     script = tmp_path / "driver.py"
     script.write_text(DRIVER)
     proc = subprocess.Popen([sys.executable, str(script), str(target), str(lib),
-                             ray_ready.address], cwd=ROOT)
+                             ray_ready.address, str(Path(__file__).parent)], cwd=ROOT)
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline and proc.poll() is None:

@@ -201,6 +201,10 @@ _engine = None
 
 
 def _threads() -> int:
+    """onnxruntime threads: ``OMP_NUM_THREADS`` when set (a Ray actor's CPUs), else the CPUs."""
+    wanted = os.environ.get("OMP_NUM_THREADS", "")
+    if wanted.isdigit() and int(wanted) > 0:
+        return min(4, int(wanted))
     try:
         return max(1, min(4, len(os.sched_getaffinity(0))))
     except (AttributeError, OSError):  # pragma: no cover - not Linux

@@ -111,6 +111,10 @@ def transcribe(samples: np.ndarray, rate: int = RATE) -> list[Word]:
     words: list[Word] = []
     with _lock:
         decoder = _load()
+        # the feature front end (live CMN, noise estimate) adapts across utterances: start each
+        # file from its initial state, so a transcript never depends on the files decoded
+        # before it in this process (which differs between engines, actors and runs)
+        decoder.reinit_feat()
         frate = int(decoder.config["frate"])
         for a, b in utterances(samples, rate):
             decoder.start_utt()
