@@ -101,8 +101,11 @@ def _engine(args: argparse.Namespace) -> Any:
 
     if find_spec("ray") is None:
         raise UserError("--engine ray needs Ray Data: pip install 'nova-toolkit[ray]'")
+    import logging
+
     from nova_toolkit.pipeline.ray_engine import RayEngine
 
+    logging.getLogger("ray.data").setLevel(logging.WARNING)  # no per-dataset INFO lines
     try:
         return RayEngine(address=args.address, workers=args.workers,
                          worker_cpus=args.worker_cpus)
