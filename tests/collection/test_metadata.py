@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from collection_helpers import three_texts, write
 
 from nova_toolkit import InvalidArgumentError
 from nova_toolkit.collection import INDEX_DIR, Collection
@@ -39,18 +40,9 @@ class Counting:
         return self.inner.embed(batch, purpose=purpose)
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def lib(tmp_path) -> Path:
-    d = tmp_path / "lib"
-    write(d / "a.txt", "The golden retriever fetched a stick from the waves at the beach.")
-    write(d / "b.txt", "The rocket's upper stage performed the orbital insertion burn.")
-    write(d / "sub" / "c.md", "# Pasta\n\nCook spaghetti, add tomato sauce and fresh basil.")
+    d = three_texts(tmp_path / "lib")
     return d
 
 

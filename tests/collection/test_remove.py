@@ -17,6 +17,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from collection_helpers import three_texts, write
 
 from nova_toolkit import InvalidArgumentError
 from nova_toolkit.collection import INDEX_DIR, Collection
@@ -24,18 +25,9 @@ from nova_toolkit.collection import INDEX_DIR, Collection
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
 @pytest.fixture
 def lib(tmp_path) -> Path:
-    d = tmp_path / "lib"
-    write(d / "a.txt", "The golden retriever fetched a stick from the waves at the beach.")
-    write(d / "b.txt", "The rocket's upper stage performed the orbital insertion burn.")
-    write(d / "sub" / "c.md", "# Pasta\n\nCook spaghetti, add tomato sauce and fresh basil.")
+    d = three_texts(tmp_path / "lib")
     write(d / "sub" / "d.txt", "Lava flows from the volcano reached the sea at dawn.")
     write(d / "empty.txt", "")  # fails: nothing to embed
     return d

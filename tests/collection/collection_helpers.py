@@ -1,0 +1,19 @@
+"""Helpers of the collection tests: files on disk and a small text library."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def three_texts(d: Path) -> Path:
+    """``a.txt``, ``b.txt`` and ``sub/c.md`` under ``d`` (three subjects)."""
+    write(d / "a.txt", "The golden retriever fetched a stick from the waves at the beach.")
+    write(d / "b.txt", "The rocket's upper stage performed the orbital insertion burn.")
+    write(d / "sub" / "c.md", "# Pasta\n\nCook spaghetti, add tomato sauce and fresh basil.")
+    return d
