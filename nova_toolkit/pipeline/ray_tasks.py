@@ -32,9 +32,6 @@ from nova_toolkit.pipeline.reader import Failure, SourceReader
 from nova_toolkit.segment import SegmentationConfig
 from nova_toolkit.store import CollectionSettings
 
-#: Row kinds between the stages (a step of :mod:`.planner`, or what the embedder made of it).
-KINDS = ("unchanged", "copy", "twin", "failure", "embed", "embedded")
-
 
 @dataclass(frozen=True)
 class PlanContext:

@@ -17,3 +17,10 @@ def three_texts(d: Path) -> Path:
     write(d / "b.txt", "The rocket's upper stage performed the orbital insertion burn.")
     write(d / "sub" / "c.md", "# Pasta\n\nCook spaghetti, add tomato sauce and fresh basil.")
     return d
+
+
+def assert_refused(done, says: str) -> None:
+    """A CLI run refused with one ``nova-toolkit: error:`` line naming ``says``, exit 2."""
+    assert done.returncode == 2
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nova-toolkit: error: ") and says in lines[0]

@@ -17,7 +17,7 @@ import warnings
 from pathlib import Path
 
 import pytest
-from collection_helpers import three_texts, write
+from collection_helpers import assert_refused, three_texts, write
 
 from nova_toolkit import InvalidArgumentError
 from nova_toolkit.collection import INDEX_DIR, Collection
@@ -213,9 +213,7 @@ def test_cli_remove_dry_run_then_remove_then_info(coll, lib):
 def test_cli_remove_mistakes_are_one_line_exit_2_and_change_nothing(coll, lib, args, says):
     version = coll.store.version
     done = cli("remove", "--collection", str(coll.path), *args, cwd=lib.parent)
-    assert done.returncode == 2
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("nova-toolkit: error: ") and says in lines[0]
+    assert_refused(done, says)
     coll.store.refresh()
     assert coll.store.version == version
 
