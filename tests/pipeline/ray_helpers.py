@@ -134,3 +134,39 @@ class _Slow:
 
         time.sleep(self.seconds)
         return self.inner.embed(batch, purpose=purpose)
+
+
+class WaitsForPeers:
+    """Builds the real embedder; an actor's first embed call waits until ``peers`` actors exist.
+
+    Ray Data hands blocks to whichever actor is ready first, so without this one actor could
+    embed everything before the other has loaded its model: each actor leaves a file named by
+    its pid in ``folder`` when built, and embeds only once ``peers`` such files are there (or
+    after ``timeout`` seconds, when the test's own assertion will say what happened).
+    """
+
+    def __init__(self, build, folder: str, peers: int, timeout: float = 120.0) -> None:
+        self.build, self.folder, self.peers, self.timeout = build, folder, peers, timeout
+
+    def __call__(self):
+        inner = self.build()
+        Path(self.folder, str(os.getpid())).touch()
+        return _WaitsForPeers(inner, self.folder, self.peers, self.timeout)
+
+
+class _WaitsForPeers:
+    def __init__(self, inner, folder: str, peers: int, timeout: float) -> None:
+        self.inner, self.folder, self.peers, self.timeout = inner, folder, peers, timeout
+        self.modalities = inner.modalities
+        self.waited = False
+
+    def embed(self, batch, *, purpose):
+        import time
+
+        deadline = time.monotonic() + self.timeout
+        while not self.waited and len(os.listdir(self.folder)) < self.peers:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        self.waited = True
+        return self.inner.embed(batch, purpose=purpose)

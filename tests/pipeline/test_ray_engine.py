@@ -6,6 +6,7 @@ local backend, built inside the actors from the collection's settings.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import ray_helpers
 from ray_helpers import (
     DiesOn,
     DiesOnce,
+    WaitsForPeers,
     assert_same,
     build_library,
     change_library,
@@ -91,10 +93,14 @@ def test_a_run_uses_both_nodes_and_claims_each_content_once(tmp_path, local_embe
     for i in range(6):  # six more files with the content of note-000 .. note-005
         (lib / f"again-{i}.txt").write_bytes((lib / f"note-{i:03d}.txt").read_bytes())
     coll = Collection.open(tmp_path / "ray")
-    runner = ray_runner(coll, EmbedderSpec(coll.settings, str(coll.path), {}),
-                        engine=RayEngine(workers=2, worker_cpus=0.5, batch_items=4))
+    (tmp_path / "actors").mkdir()
+    build = WaitsForPeers(EmbedderSpec(coll.settings, str(coll.path), {}),
+                          str(tmp_path / "actors"), peers=2)
+    # 0.6 CPU per actor: two cannot share a 1-CPU node, so each node holds one
+    runner = ray_runner(coll, build, engine=RayEngine(workers=2, worker_cpus=0.6, batch_items=4))
     report = runner.run([str(lib)])
     assert (report.embedded, report.cached, report.failed) == (24, 6, 0)
+    assert len(os.listdir(tmp_path / "actors")) >= 2  # both actors were built
     assert len(runner.nodes) == 2  # the two actors ran on the two nodes
     local = Collection.open(tmp_path / "local", embedder=local_embedder)
     local.add([str(lib)], progress=False)
