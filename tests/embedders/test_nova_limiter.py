@@ -85,7 +85,8 @@ def test_requests_leave_evenly_spaced_even_after_an_idle_spell():
     started = time.perf_counter()
     for _ in range(11):
         limiter.acquire()
-    assert time.perf_counter() - started == pytest.approx(10 / QUOTA, rel=0.1)
+    # no burst: ten intervals at the quota at least (a loaded machine only makes it slower)
+    assert time.perf_counter() - started >= 0.95 * 10 / QUOTA
 
 
 def test_limiter_for_and_the_protocol():
