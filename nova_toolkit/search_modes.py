@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -144,6 +145,42 @@ def check_filter(filter: Any, non_filterable: frozenset[str] = NON_FILTERABLE) -
     except Invalid as exc:
         raise InvalidArgumentError("filter", exc.detail[:1].lower() + exc.detail[1:]
                                    + (f" at {exc.path}" if exc.path else "")) from None
+
+
+#: The one operator that can match a row without the key (``$ne``/``$nin`` negate among the
+#: rows that have it, as S3 Vectors does: :mod:`nova_toolkit.vectors.filters`).
+_ABSENCE = "$exists"
+
+
+def _positive_keys(flt: Any) -> Iterator[str]:
+    from nova_toolkit.vectors.filters import LOGICAL_OPERATORS
+
+    if not isinstance(flt, dict):
+        return
+    for key, value in flt.items():
+        if key in LOGICAL_OPERATORS:
+            for part in value if isinstance(value, list) else []:
+                yield from _positive_keys(part)
+        elif not isinstance(value, dict) or set(value) - {_ABSENCE}:
+            yield key
+
+
+def check_filter_keys(filter: Any, known: Iterable[str]) -> None:
+    """Refuse a filter naming a metadata key no row has (a misspelling matches nothing).
+
+    Every operator but ``$exists`` needs the key on the row (``$ne``/``$nin`` included), so
+    only ``$exists`` may name a key no row has. The error suggests the closest key.
+    """
+    import difflib
+
+    known = sorted(set(known))
+    for key in _positive_keys(filter):
+        if key not in known:
+            close = difflib.get_close_matches(key, known, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise InvalidArgumentError(
+                "filter", f"no row has the metadata key {key!r}{hint}",
+                allowed=known[:30] + (["..."] if len(known) > 30 else []))
 
 
 def check_modality(modality: str | None) -> None:

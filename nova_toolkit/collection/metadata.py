@@ -194,6 +194,10 @@ class MetadataMixin:
             raise InvalidArgumentError("sources", "select files with exactly one of sources= "
                                        "or filter=")
         if flt is not None:
+            from nova_toolkit.search_modes import check_filter, check_filter_keys
+
+            check_filter(flt)  # its grammar first, then its keys: a misspelt key selects nothing
+            check_filter_keys(flt, self.metadata_keys())
             return sources_matching(segs, flt)
         stored = [s for t in tables for s in t.column("source").to_pylist()]
         return match_sources(given, stored)

@@ -20,9 +20,10 @@ from nova_toolkit.media import MediaItem
 
 
 class SearchMixin:
-    """Mixin of :class:`Collection` (needs ``store``, ``embedder``, ``index_client``)."""
+    """Mixin of :class:`Collection` (needs ``store``, ``embedder``, ``index_client``, ``locate``)."""
 
     _lookup: tuple[int, dict[str, int]] | None = None
+    _keys: tuple[int, frozenset[str]] | None = None
 
     def embed_query(self, *, text: str | None = None, file: str | os.PathLike | None = None,
                     modality: str | None = None) -> np.ndarray:
@@ -78,6 +79,7 @@ class SearchMixin:
         """
         from nova_toolkit.search_modes import (
             check_filter,
+            check_filter_keys,
             check_modality,
             check_query,
             check_top_k,
@@ -89,6 +91,8 @@ class SearchMixin:
         top_k = check_top_k(top_k)
         check_modality(modality)
         check_filter(filter)
+        if filter is not None and len(self.store.segments()):
+            check_filter_keys(filter, self.metadata_keys())
         if vector is None and mode != "text":
             vector = self.embed_query(text=None if file else text, file=file, modality=modality)
         if modality is not None:
@@ -98,6 +102,23 @@ class SearchMixin:
                             vector=vector, text=text, filter=filter)
         asked = text if text is not None else (os.fspath(file) if file is not None else None)
         return SearchResults(self._hits(found), query=asked, mode=mode)
+
+    def metadata_keys(self) -> frozenset[str]:
+        """Every metadata key a filter can name here: the reserved ones and the users'."""
+        import json
+
+        import pyarrow.compute as pc
+
+        from nova_toolkit.pipeline.rows import RESERVED_METADATA
+
+        version = self.store.version
+        if self._keys is None or self._keys[0] != version:
+            keys = set(RESERVED_METADATA)
+            for text in pc.unique(self.store.segments().column("metadata")).to_pylist():
+                if text:
+                    keys.update(json.loads(text))
+            self._keys = (version, frozenset(keys))
+        return self._keys[1]
 
     def _hits(self, found: list[dict]) -> list[dict]:
         if not found:
@@ -109,5 +130,5 @@ class SearchMixin:
         found = [v for v in found if v["key"] in self._lookup[1]]  # remote: rows gone here
         rows = [self._lookup[1][v["key"]] for v in found]
         picked = table.drop_columns(["vector"]).take(pa.array(rows, pa.int64())).to_pylist()
-        return [hit_record(row, v["distance"], v.get("scores"))
+        return [hit_record(row, v["distance"], v.get("scores"), path=self.locate(row["source"]))
                 for row, v in zip(picked, found, strict=True)]

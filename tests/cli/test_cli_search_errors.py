@@ -50,6 +50,8 @@ CASES = [
     (["--filter", '{"modality": "picture"}'],
      ["--filter: unknown modality 'picture'", "allowed: " + ", ".join(MODALITIES)]),
     (["--filter", '{"modality": {"$in": []}}'], ["--filter", "$in takes a non-empty array"]),
+    (["--filter", '{"modalty": "image"}'],
+     ["--filter: no row has the metadata key 'modalty'; did you mean 'modality'?"]),
     (["--mode", "semantic"], ["--mode: unknown search mode", "allowed: vector, text, hybrid"]),
 ]
 

@@ -136,3 +136,30 @@ def test_the_errors_are_exported_and_pickle():
     assert (back.argument, back.value, back.allowed) == ("top_k", 0, None)
     plain = pickle.loads(pickle.dumps(InvalidArgumentError("x", "is wrong")))
     assert str(plain) == "x: is wrong" and not plain.has_value
+
+
+def test_a_misspelt_metadata_key_is_refused_with_the_closest_key(coll):
+    exc = refused(coll, filter={"modalty": "image"})
+    assert exc.argument == "filter" and "no row has the metadata key 'modalty'" in str(exc)
+    assert "did you mean 'modality'?" in str(exc) and "source" in exc.allowed
+    exc = refused(coll, filter={"$or": [{"modality": "image"}, {"pagee": {"$gte": 1}}]})
+    assert "'pagee'" in str(exc) and "'page'" in str(exc)
+
+
+def test_keys_that_may_be_absent_and_user_keys_still_filter(tmp_path, coll_dir):
+    import shutil
+
+    copy = Collection.open(shutil.copytree(coll_dir, tmp_path / "coll"), create=False)
+    # $exists on a key no row has is meaningful: not refused
+    assert copy.search(mode="text", text="cat", filter={"album": {"$exists": False}})
+    with pytest.raises(InvalidArgumentError, match="'album'"):  # $ne needs the key on the row
+        copy.search(mode="text", text="cat", filter={"album": {"$ne": "x"}})
+    images = copy.to_pandas().query("modality == 'image'")["source"].tolist()
+    copy.update_metadata(images, set={"album": "pets"})
+    hits = copy.search(mode="text", text="cat", filter={"album": "pets"}, top_k=20)
+    assert hits and {h["source"] for h in hits} <= set(images)
+    with pytest.raises(InvalidArgumentError, match="did you mean 'album'"):
+        copy.search(mode="text", text="cat", filter={"albun": "pets"})
+    with pytest.raises(InvalidArgumentError, match="'albun'"):  # selecting files, too
+        copy.remove(filter={"albun": "pets"})
+    assert len(copy.remove(filter={"album": "pets"}, dry_run=True).sources) == len(images)
