@@ -28,7 +28,7 @@ def test_embed_search_info(tmp_path):
     r = run("embed", "lib", "--collection", "coll", "--no-progress", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
     assert "embedded 2, cached 0, failed 1" in r.stdout
-    assert "failed: lib/broken.txt:" in r.stdout
+    assert "failed: broken.txt:" in r.stdout  # keys are relative to the library root, lib
 
     r = run("search", "--collection", "coll", "--text", "puppy at the seaside", "--top-k", "2",
             "--json", cwd=tmp_path)
@@ -36,15 +36,16 @@ def test_embed_search_info(tmp_path):
     hits = json.loads(r.stdout)
     assert len(hits) == 2
     top = hits[0]
-    assert top["source"] == os.path.join("lib", "dogs.txt")
+    assert top["source"] == "dogs.txt"
+    assert top["path"] == os.path.join(os.path.realpath(tmp_path), "lib", "dogs.txt")
     assert top["modality"] == "text" and top["embedding_type"] == "TEXT"
     assert set(top["segment"]) == {"index", "start_s", "end_s", "page", "char_start", "char_end"}
     assert top["segment"]["page"] is None and top["segment"]["char_start"] == 0
     assert "dog" in top["snippet"] and top["metadata"] == {}
 
     r = run("search", "--collection", "coll", "--text", "orbit", "--filter",
-            '{"source": "lib/space.md"}', "--json", cwd=tmp_path)
-    assert [h["source"] for h in json.loads(r.stdout)] == ["lib/space.md"]
+            '{"source": "space.md"}', "--json", cwd=tmp_path)
+    assert [h["source"] for h in json.loads(r.stdout)] == ["space.md"]
 
     r = run("embed", "lib", "--collection", "coll", "--no-progress", cwd=tmp_path)
     assert "embedded 0, cached 2, failed 1" in r.stdout
@@ -53,6 +54,7 @@ def test_embed_search_info(tmp_path):
     info = json.loads(r.stdout)
     assert info["items"] == 2 and info["segments"] == 2 and info["failures"] == 1
     assert info["settings"]["backend"] == "local" and info["settings"]["dimension"] == 384
+    assert info["media_root"] == os.path.join(os.path.realpath(tmp_path), "lib")
 
     r = run("search", "--collection", "coll", "--text", "x", "--filter", "{bad", cwd=tmp_path)
     assert r.returncode != 0 and "--filter is not valid JSON" in r.stderr

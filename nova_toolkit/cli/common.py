@@ -43,6 +43,14 @@ def add_aws_options(parser: argparse.ArgumentParser) -> None:
     reserve(parser, RESERVED)
 
 
+def add_media_root(parser: argparse.ArgumentParser) -> None:
+    """``--media-root DIR``: where a collection's media are when they moved or came from elsewhere."""
+    parser.add_argument("--media-root", default=None, metavar="DIR",
+                        help="the folder the collection's media are in, when it is not the "
+                             "library root the collection recorded (media moved, or a "
+                             "collection made on another machine)")
+
+
 def json_arg(text: str | None, what: str) -> dict[str, Any] | None:
     """The JSON object given as option ``what``, or None when the option was not given."""
     if text is None:

@@ -8,6 +8,7 @@ from typing import Any
 from nova_toolkit.cli.common import (
     UserError,
     add_aws_options,
+    add_media_root,
     backend_options,
     json_arg,
     stored_backend,
@@ -21,6 +22,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     e = subparsers.add_parser(NAME, help="embed files and folders into a collection")
     e.add_argument("paths", nargs="+", metavar="PATH")
     e.add_argument("--collection", required=True, metavar="DIR")
+    add_media_root(e)
     e.add_argument("--backend", default=None, help="embedding backend (default: local)")
     e.add_argument("--dimension", type=int, default=None, metavar="N")
     e.add_argument("--max-chars", type=int, default=None, metavar="N",
@@ -75,7 +77,7 @@ def _dry_run(args: argparse.Namespace, backend: str) -> int:
         kwargs["document_mode"] = args.document_mode
     if (Path(args.collection) / "manifest.json").is_file():
         # what a nova collection already holds is cached, not a request; its settings apply
-        coll = Collection.open(args.collection, create=False)
+        coll = Collection.open(args.collection, create=False, media_root=args.media_root)
         if coll.settings.backend == "nova":
             kwargs["collection"] = coll
     try:
@@ -131,7 +133,8 @@ def run(args: argparse.Namespace) -> int:
                            max_chars=args.max_chars, purpose=args.purpose,
                            segment_seconds=args.segment_seconds,
                            embedding_mode=args.embedding_mode,
-                           document_mode=args.document_mode, **options)
+                           document_mode=args.document_mode, media_root=args.media_root,
+                           **options)
     report = coll.add(args.paths, keep_missing=args.keep_missing,
                       metadata=json_arg(args.metadata, "--metadata"),
                       progress=not args.no_progress, engine=engine)

@@ -6,6 +6,8 @@ import argparse
 import json
 from typing import Any
 
+from nova_toolkit.cli.common import add_media_root
+
 NAME = "info"
 
 
@@ -13,6 +15,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``info`` to ``subparsers``; its handler is :func:`run`."""
     i = subparsers.add_parser(NAME, help="settings and counts of a collection")
     i.add_argument("--collection", required=True, metavar="DIR")
+    add_media_root(i)
     i.add_argument("--json", action="store_true")
     i.set_defaults(handler=run)
     return i
@@ -22,12 +25,14 @@ def run(args: argparse.Namespace) -> int:
     """Print :meth:`Collection.info` (readable, or as JSON)."""
     from nova_toolkit.collection import Collection
 
-    info = Collection.open(args.collection, create=False).info()
+    info = Collection.open(args.collection, create=False, media_root=args.media_root).info()
     if args.json:
         print(json.dumps(info, indent=2))
         return 0
     s = info["settings"]
     print(f"collection {info['path']} (format {info['format_version']}, version {info['version']})")
+    if info.get("media_root"):
+        print(f"  media root {info['media_root']} (sources are paths relative to it)")
     print(f"  backend {s['backend']}  model {s['model_id']}  dimension {s['dimension']}  "
           f"purpose {s['purpose']}  document mode {s.get('document_mode', 'text')}")
     print(f"  segmentation {json.dumps(s['segmentation'], sort_keys=True)}")

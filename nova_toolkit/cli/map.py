@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from nova_toolkit.cli.common import add_media_root
+
 NAME = "map"
 
 
@@ -13,6 +15,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     m = subparsers.add_parser(
         NAME, help="write a semantic map (UMAP + clusters) of a collection as standalone HTML")
     m.add_argument("--collection", required=True, metavar="DIR")
+    add_media_root(m)
     m.add_argument("--out", required=True, metavar="HTML", help="output file, e.g. map.html")
     m.add_argument("--color-by", default="modality", metavar="FIELD",
                    help="modality (default), cluster, or any row column / metadata key")
@@ -33,7 +36,7 @@ def run(args: argparse.Namespace) -> int:
     from nova_toolkit import analysis, viz
     from nova_toolkit.collection import Collection
 
-    coll = Collection.open(args.collection, create=False)
+    coll = Collection.open(args.collection, create=False, media_root=args.media_root)
     if len(coll) == 0:
         print(f"{args.collection}: the collection is empty; embed something first")
         return 1

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from nova_toolkit.cli.common import UserError, json_arg
+from nova_toolkit.cli.common import UserError, add_media_root, json_arg
 
 NAME = "metadata"
 
@@ -21,9 +21,11 @@ NAME = "metadata"
 def add_selection(parser: argparse.ArgumentParser) -> None:
     """``--collection`` and the selection of files (``--source ...`` or ``--filter``)."""
     parser.add_argument("--collection", required=True, metavar="DIR")
+    add_media_root(parser)
     pick = parser.add_mutually_exclusive_group(required=True)
     pick.add_argument("--source", nargs="+", action="extend", metavar="PATH",
-                      help="stored files, or folders / s3:// prefixes holding them")
+                      help="stored files (any spelling of their path, or their key), or "
+                           "folders / s3:// prefixes holding them")
     pick.add_argument("--filter", default=None, metavar="JSON",
                       help='S3 Vectors filter (as search takes it), e.g. \'{"lang": "en"}\': '
                            "the files with a matching row")
@@ -63,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     values = json_arg(args.set, "--set")
     if values is None and not args.unset:
         raise UserError("give --set JSON and/or --unset KEY...")
-    coll = Collection.open(args.collection, create=False)
+    coll = Collection.open(args.collection, create=False, media_root=args.media_root)
     with naming_source():
         change = coll.update_metadata(args.source, filter=json_arg(args.filter, "--filter"),
                                       set=values, unset=args.unset, dry_run=args.dry_run)

@@ -30,7 +30,7 @@ def run(args: argparse.Namespace) -> int:
     """Remove the files selected and print them."""
     from nova_toolkit.collection import Collection
 
-    coll = Collection.open(args.collection, create=False)
+    coll = Collection.open(args.collection, create=False, media_root=args.media_root)
     with naming_source():
         removal = coll.remove(args.source, filter=json_arg(args.filter, "--filter"),
                               dry_run=args.dry_run)
@@ -42,7 +42,8 @@ def run(args: argparse.Namespace) -> int:
     verb = "would remove" if removal.dry_run else "removed"
     for source in removal.sources:
         print(f"{verb}: {source}")
-    on_disk = [s for s in removal.sources if not s.startswith("s3://") and os.path.isfile(s)]
+    on_disk = [s for s in removal.sources
+               if not s.startswith("s3://") and os.path.isfile(coll.locate(s))]
     if on_disk:
         print(f"note: {len(on_disk)} of these files are still on disk; embedding their folder "
               "again adds them back as new files")

@@ -9,6 +9,7 @@ from typing import Any
 
 from nova_toolkit.cli.common import (
     add_aws_options,
+    add_media_root,
     backend_options,
     json_arg,
     reserve,
@@ -24,6 +25,7 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     """Add ``search`` to ``subparsers``; its handler is :func:`run`."""
     s = subparsers.add_parser(NAME, help="search a collection by text or by example file")
     s.add_argument("--collection", required=True, metavar="DIR")
+    add_media_root(s)
     q = s.add_mutually_exclusive_group(required=True)
     q.add_argument("--text", metavar="QUERY")
     q.add_argument("--file", metavar="PATH")
@@ -57,7 +59,8 @@ def run(args: argparse.Namespace) -> int:
     from nova_toolkit.collection import Collection
 
     backend = stored_backend(args.collection) or "local"
-    coll = Collection.open(args.collection, create=False, **backend_options(args, backend))
+    coll = Collection.open(args.collection, create=False, media_root=args.media_root,
+                           **backend_options(args, backend))
     hits = coll.search(args.text, file=args.file, top_k=args.top_k, mode=args.mode,
                        filter=json_arg(args.filter, "--filter"))
     if args.json:

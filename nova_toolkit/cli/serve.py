@@ -35,7 +35,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     v.add_argument("--max-media-segments", type=int, default=None, metavar="N",
                    help="segments one async audio/video job may produce (Nova: 1,434)")
     v.add_argument("--seed", type=int, default=None, help="seed of the fault injector")
-    v.add_argument("--verbose", action="store_true", help="log every request")
+    v.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                   help="a Host name to serve besides loopback ones (repeatable)")
+    v.add_argument("--idle-timeout", type=float, default=30.0, metavar="S",
+                   help="seconds before an idle or trickling connection is closed")
+    v.add_argument("--verbose", action="store_true",
+                   help="log every request (presigned credentials redacted)")
     v.set_defaults(handler=run)
     return v
 
@@ -50,7 +55,8 @@ def run(args: argparse.Namespace) -> int:
                         throttle_rate=args.throttle_rate, error_rate=args.error_rate,
                         timeout_rate=args.timeout_rate, drop_rate=args.drop_rate,
                         fast_embeddings=args.fast_embeddings, seed=args.seed,
-                        quiet=not args.verbose, **limits)
+                        quiet=not args.verbose, allowed_hosts=tuple(args.allow_host),
+                        idle_timeout_s=args.idle_timeout, **limits)
     try:
         serve(config, host=args.host, port=args.port)
     except KeyboardInterrupt:

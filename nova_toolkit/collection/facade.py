@@ -27,8 +27,10 @@ from nova_toolkit.collection.opening import (
 )
 from nova_toolkit.collection.search import SearchMixin
 from nova_toolkit.embedders import Embedder
+from nova_toolkit.media.library import MediaLibrary
 from nova_toolkit.pipeline.metadata_update import given_metadata
 from nova_toolkit.pipeline.ray_engine import RayEngine
+from nova_toolkit.pipeline.reader import stored_library
 from nova_toolkit.pipeline.runner import AddReport, AddRunner
 from nova_toolkit.segment import SegmentationConfig
 from nova_toolkit.store import CollectionSettings, Store, cache_key, vectors_to_arrow
@@ -45,8 +47,11 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
     runner_class = AddRunner
 
     def __init__(self, store: Store, embedder: Embedder | None = None, *,
-                 backend_options: dict | None = None) -> None:
+                 backend_options: dict | None = None,
+                 media_root: str | os.PathLike | None = None) -> None:
         self.store = store
+        self._media_root = None if media_root is None else os.fspath(media_root)
+        self._library: tuple[int, MediaLibrary] | None = None
         self._embedder = embedder
         self._backend_options = backend_options or {}
         self._lookup = None
@@ -69,6 +74,7 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
         document_mode: str | None = None,
         embedder: Embedder | None = None,
         create: bool = True,
+        media_root: str | os.PathLike | None = None,
         **backend_options: Any,
     ) -> Collection:
         """Open the collection at ``path``, creating it if needed.
@@ -97,6 +103,12 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
             ``image``, local ``text``); see :mod:`nova_toolkit.embedders.document_modes`.
         embedder : Embedder
             A ready backend instance instead of ``backend`` + options.
+        media_root : path
+            The folder the collection's media are in, when it is not the library root the
+            collection recorded (a collection made elsewhere, media moved): stored sources
+            are keys relative to the root (:mod:`nova_toolkit.media.library`), so they are
+            found, re-added unchanged and named under this folder. On a new collection it is
+            the root recorded.
         **backend_options
             Passed to the backend's constructor (e.g. ``profile``, ``region``).
         """
@@ -105,7 +117,7 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
             overlap_chars=overlap_chars, segment_seconds=segment_seconds,
             embedding_mode=embedding_mode, purpose=purpose, document_mode=document_mode,
             embedder=embedder, create=create, backend_options=backend_options)
-        coll = cls(store, emb, backend_options=backend_options)
+        coll = cls(store, emb, backend_options=backend_options, media_root=media_root)
         coll._embedder_given = embedder is not None
         return coll
 
@@ -116,6 +128,24 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
     @property
     def settings(self) -> CollectionSettings:
         return self.store.settings
+
+    @property
+    def library(self) -> MediaLibrary:
+        """How local sources are keyed and found: the ``media_root`` given to :meth:`open`,
+        else the library root the collection recorded at its first add."""
+        version = self.store.version
+        if self._library is None or self._library[0] != version:
+            self._library = (version, stored_library(self.store, self._media_root))
+        return self._library[1]
+
+    @property
+    def media_root(self) -> str | None:
+        """The library root, absolute (None before the first add of local files)."""
+        return self.library.root
+
+    def locate(self, source: str) -> str:
+        """Where the file stored as ``source`` (a key) is now: an absolute path, or its URI."""
+        return self.library.locate(source)
 
     @property
     def embedder(self) -> Embedder:
@@ -145,8 +175,10 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
 
         Unchanged files cost nothing; a changed file is re-embedded and its old
         rows replaced; content already stored under another path is copied from
-        the cache. Files gone from an embedded folder are removed unless
-        ``keep_missing``. Failures are stored with their reason and the run goes
+        the cache. A file is stored once, under its key (its resolved location relative
+        to the library root the first add records, :attr:`media_root`): ``lib``,
+        ``./lib/`` and ``/abs/lib`` add the same files. Files gone from an embedded folder
+        are removed unless ``keep_missing``. Failures are stored with their reason and the run goes
         on. Work is committed every ``commit_rows`` rows, so an interrupted run
         resumes where it stopped.
 
@@ -173,7 +205,7 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
         meta_json = given_metadata(metadata)
         options = dict(segmentation=self.segmentation, embedder=lambda: self.embedder,
                        batch_segments=batch_segments, commit_rows=commit_rows,
-                       progress=progress)
+                       progress=progress, media_root=self._media_root)
         if engine == "local":
             runner = self.runner_class(self.store, **options)
         else:
@@ -252,6 +284,8 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
                                pa.array([dimension] * segs.num_rows, pa.int32()))
         segs = segs.append_column("vector", vectors_to_arrow(vecs))
         with target.writer():
+            if self.media_root is not None:  # the copy's keys are relative to the same root
+                target.record_media_root(self.media_root)
             target.commit(items=items, segments=segs, failures=self.store.failures())
         return Collection(target, None, backend_options=self._backend_options)
 
@@ -271,6 +305,7 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
                 by_modality[row["values"]] = row["counts"]
         return CollectionInfo({
             "path": str(self.path),
+            "media_root": self.media_root,
             "format_version": self.store.manifest["format_version"],
             "version": self.store.version,
             "settings": self.settings.to_dict(),

@@ -110,7 +110,7 @@ def _new_metadata(stored: str | None, set_: dict, unset: list[str]) -> str | Non
 
 
 class MetadataMixin:
-    """Mixin of :class:`Collection` (needs ``store``, ``_index_follows``)."""
+    """Mixin of :class:`Collection` (needs ``store``, ``library``, ``_index_follows``)."""
 
     def update_metadata(self, sources: Sources = None, *, filter: dict | None = None,
                         set: dict | None = None, unset: Iterable[str] = (),
@@ -200,7 +200,8 @@ class MetadataMixin:
             check_filter_keys(flt, self.metadata_keys())
             return sources_matching(segs, flt)
         stored = [s for t in tables for s in t.column("source").to_pylist()]
-        return match_sources(given, stored)
+        library = self.library
+        return match_sources(given, stored, resolve=library.locate, key=library.key)
 
 
 def _check_index_metadata(rows: pa.Table) -> None:

@@ -1,7 +1,8 @@
 """Search hits as the public API gives them: :func:`hit_record` dicts in a :class:`SearchResults`.
 
 A hit is a plain dict (the CLI's ``--json`` objects): ``key``, ``distance``, ``scores``,
-``source``, ``modality``, ``embedding_type``, ``segment`` (``index``, ``start_s``, ``end_s``,
+``source`` (the file's key in the collection, e.g. ``images/cat.png``), ``path`` (where the
+file is now: an absolute path, or the ``s3://`` URI; open this one), ``modality``, ``embedding_type``, ``segment`` (``index``, ``start_s``, ``end_s``,
 ``page``, ``char_start``, ``char_end``), ``snippet``, ``metadata``. :class:`SearchResults` is
 the list of them, nearest first, with a short ``repr``, an HTML table for notebooks (static:
 no script, every value escaped) and :meth:`SearchResults.to_pandas` with one flat column per
@@ -17,7 +18,7 @@ from typing import Any
 
 #: :meth:`SearchResults.to_pandas` columns, in order (score columns follow ``distance``
 #: when the mode gives them: ``bm25``, ``fused``, ``vector_distance``).
-COLUMNS = ("rank", "distance", "source", "modality", "embedding_type", "segment_index",
+COLUMNS = ("rank", "distance", "source", "path", "modality", "embedding_type", "segment_index",
            "start_s", "end_s", "page", "char_start", "char_end", "snippet", "metadata", "key")
 SCORE_COLUMNS = ("bm25", "fused", "vector_distance")
 #: Columns holding whole numbers that may be missing (pandas' nullable ``Int64``).
@@ -27,17 +28,20 @@ REPR_ROWS = 10
 SNIPPET_CHARS = 160
 
 
-def hit_record(row: dict, distance: float | None, scores: dict | None = None) -> dict:
+def hit_record(row: dict, distance: float | None, scores: dict | None = None, *,
+               path: str | None = None) -> dict:
     """The public shape of one search hit (the CLI's ``--json`` objects).
 
     ``distance`` is None in text mode; ``scores`` holds ``bm25`` / ``fused`` /
-    ``vector_distance`` as the mode gives them (see :mod:`nova_toolkit.search_modes`).
+    ``vector_distance`` as the mode gives them (see :mod:`nova_toolkit.search_modes`);
+    ``path`` is where the file is now (:meth:`Collection.locate`; default: the source).
     """
     return {
         "key": row["key"],
         "distance": None if distance is None else float(distance),
         "scores": dict(scores or {}),
         "source": row["source"],
+        "path": row["source"] if path is None else path,
         "modality": row["modality"],
         "embedding_type": row["embedding_type"],
         "segment": {
@@ -123,7 +127,7 @@ class SearchResults(list):
         for rank, hit in enumerate(self, 1):
             name, value = score_of(hit)
             shown = "" if value is None else f"{value:.4f}"
-            source = hit["source"]
+            source = hit.get("path") or hit["source"]
             rows.append(
                 f"<tr><td>{rank}</td><td title='{esc(name)}'>{esc(shown)}</td>"
                 f"<td>{esc(hit['modality'])}</td>"
@@ -143,7 +147,8 @@ class SearchResults(list):
             seg = hit["segment"]
             flat = {"rank": rank, "distance": hit["distance"]}
             flat.update({k: (hit.get("scores") or {}).get(k) for k in scores})
-            flat.update(source=hit["source"], modality=hit["modality"],
+            flat.update(source=hit["source"], path=hit.get("path", hit["source"]),
+                        modality=hit["modality"],
                         embedding_type=hit["embedding_type"], segment_index=seg["index"],
                         start_s=seg["start_s"], end_s=seg["end_s"], page=seg["page"],
                         char_start=seg["char_start"], char_end=seg["char_end"],

@@ -20,7 +20,8 @@ from nova_toolkit.media import MediaItem
 
 
 class SearchMixin:
-    """Mixin of :class:`Collection` (needs ``store``, ``embedder``, ``index_client``, ``locate``)."""
+    """Mixin of :class:`Collection` (needs ``store``, ``embedder``, ``index_client``,
+    ``locate``)."""
 
     _lookup: tuple[int, dict[str, int]] | None = None
     _keys: tuple[int, frozenset[str]] | None = None

@@ -4,9 +4,11 @@ Both act on whole files (sources), never on single vector rows: a file's rows sh
 metadata, and the planner's "unchanged" check is per file, so half a file would never
 come back. A selection is therefore a set of sources:
 
-- by **source**: each path given names the stored source spelled that way, else every
-  stored local file at or under the path once both are resolved (``os.path.realpath``:
-  ``lib``, ``./lib/`` and ``lib/../lib`` are the same folder); an ``s3://`` URI names
+- by **source**: each path given names the stored source of that key (``images/cat.png``,
+  see :mod:`nova_toolkit.media.library`), else every stored local file at or under the
+  path once both are resolved (``os.path.realpath``: ``lib``, ``./lib/``, ``/abs/lib`` and
+  ``lib/../lib`` are the same folder; a stored key resolves under the library root), else
+  every stored key under it read as a key folder (``images``); an ``s3://`` URI names
   that object or every object under that prefix. A path that names nothing stored is an
   error (a typo must not look like "nothing to do").
 - by **filter**: the S3 Vectors filter language the search takes, checked as the search
@@ -48,12 +50,15 @@ def as_sources(sources: str | os.PathLike | Iterable[str | os.PathLike] | None) 
 
 
 def match_sources(given: Iterable[str], stored: Iterable[str], *,
-                  resolve: Callable[[str], str] = os.path.realpath) -> list[str]:
+                  resolve: Callable[[str], str] = os.path.realpath,
+                  key: Callable[[str], str] | None = None) -> list[str]:
     """The stored sources named by ``given`` (sorted); an error names a path that names none.
 
     ``resolve`` turns a stored local source into the absolute path it stands for (default:
-    resolved against the working directory, as sources are stored as walked); a given path
-    is always resolved with :func:`os.path.realpath`.
+    resolved against the working directory, as sources were stored before library roots);
+    ``key`` turns a given path into the key it would be stored under (a collection's
+    :meth:`~nova_toolkit.media.library.MediaLibrary.key`). A given path is resolved with
+    :func:`os.path.realpath`.
     """
     stored = sorted(set(stored))
     exact = set(stored)
@@ -67,11 +72,17 @@ def match_sources(given: Iterable[str], stored: Iterable[str], *,
             prefix = path if path.endswith("/") else path + "/"
             hits = [s for s in stored if s.startswith(prefix)]
         else:
+            if key is not None and key(path) in exact:
+                out.add(key(path))
+                continue
             if resolved is None:
                 resolved = {s: resolve(s) for s in stored if not s.startswith("s3://")}
             real = os.path.realpath(path)
             under = real.rstrip(os.sep) + os.sep
             hits = [s for s, r in resolved.items() if r == real or r.startswith(under)]
+            if not hits:  # a folder named as keys are: "images", "images/"
+                folder = path.replace(os.sep, "/").rstrip("/") + "/"
+                hits = [s for s in resolved if s.startswith(folder)]
         if not hits:
             raise InvalidArgumentError("sources", f"{path!r} is not in the collection: no "
                                        "stored file is at or under that path")

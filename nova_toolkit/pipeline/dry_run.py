@@ -17,7 +17,7 @@ from nova_toolkit.embedders.nova.dry_run import DryRunReport, count_planned
 from nova_toolkit.embedders.nova.embedder import NovaEmbedder
 from nova_toolkit.embedders.nova.usage import Usage
 from nova_toolkit.pipeline.planner import Embed, KnownContent, Planner
-from nova_toolkit.pipeline.reader import Failure, SourceReader
+from nova_toolkit.pipeline.reader import Failure, SourceReader, library_for_add
 from nova_toolkit.segment import SegmentationConfig
 from nova_toolkit.store import CollectionSettings
 
@@ -35,13 +35,20 @@ def dry_run(paths: Iterable[str | os.PathLike], *, max_chars: int = MAX_INPUT_CH
     chunked as the run would, and a chunk over Nova's 8,192 chars counts as the pieces the
     client re-cuts it into; audio/video durations come from the segmenter when it can
     read them (else one request per file is counted); document pages count as text
-    requests and/or page images as ``document_mode`` says (default ``image``).
+    requests and/or page images as ``document_mode`` says (default ``image``). Sources are
+    keyed as the run would key them (the collection's library root, or the one its first
+    add would record), so a file already stored under another spelling counts as cached.
     """
+    paths = [os.fspath(p) for p in ([paths] if isinstance(paths, (str, os.PathLike))
+                                    else paths)]
     planner = _planner(collection, max_chars=max_chars, overlap_chars=overlap_chars,
                        segment_seconds=segment_seconds, document_mode=document_mode)
     mode = planner.settings.effective_document_mode
     report = DryRunReport(Usage(prices=dict(prices)) if prices else Usage())
-    for got in SourceReader(paths):
+    library = None
+    if collection is not None:
+        library = library_for_add(collection.store, paths, collection.media_root, record=False)
+    for got in SourceReader(paths, library=library):
         step = got if isinstance(got, Failure) else planner.plan(got)
         if isinstance(step, Failure):
             if step.stage == "segment" and got.modality in ("audio", "video"):

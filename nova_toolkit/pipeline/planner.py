@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 
 from nova_toolkit.media import MediaError, MediaItem, is_s3_prefix
+from nova_toolkit.media.library import MediaLibrary, is_remote, resolved, within
 from nova_toolkit.pipeline.reader import Failure
 from nova_toolkit.segment import Segment, SegmentationConfig, segment_item
 from nova_toolkit.store import CollectionSettings, Store, cache_key
@@ -147,27 +148,34 @@ class Planner:
 
 
 def missing_sources(paths: Sequence[str], seen: set[str], stored: Iterable[str],
-                    unreadable: Sequence[str] = ()) -> list[str]:
+                    unreadable: Sequence[str] = (), *,
+                    library: MediaLibrary | None = None) -> list[str]:
     """Stored sources under an embedded folder or ``s3://`` prefix that the walk did not find.
 
-    Nothing under a folder or prefix that could not be read (permission denied, listing
-    failed) counts as missing: it may still be there.
+    Local sources are keys of ``library`` (default: as walked, relative to the working
+    directory): a source counts as under a folder when the file it names is, whatever
+    spelling named the folder. Nothing under a folder or prefix that could not be read
+    (permission denied, listing failed) counts as missing: it may still be there.
     """
-    folders = [os.path.normpath(p).rstrip(os.sep) + os.sep for p in paths
-               if not p.startswith("s3://") and os.path.isdir(p)]
+    library = library or MediaLibrary(None)
+    folders = [resolved(p) for p in paths if not is_remote(p) and os.path.isdir(p)]
     prefixes = [p if p.endswith("/") else p + "/" for p in paths if is_s3_prefix(p)]
     if not (folders or prefixes):
         return []
+    blind_s3 = [u.rstrip("/") for u in unreadable if is_remote(u)]
+    blind = [library.locate(u) for u in unreadable if not is_remote(u)]
     out = []
-    blind = [u.rstrip("/" + os.sep) for u in unreadable]
     for source in sorted(set(stored) - seen):
-        if any(source == b or source.startswith(b + "/") or source.startswith(b + os.sep)
-               for b in blind):
-            continue
-        if source.startswith("s3://"):
+        if is_remote(source):
+            if any(source == b or source.startswith(b + "/") for b in blind_s3):
+                continue
             if any(source.startswith(p) for p in prefixes):
                 out.append(source)
-        elif any(os.path.normpath(source).startswith(f) for f in folders):
+            continue
+        location = library.locate(source)
+        if any(within(location, b) for b in blind):
+            continue
+        if any(within(location, f) for f in folders):
             out.append(source)
     return out
 

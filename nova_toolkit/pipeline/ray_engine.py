@@ -32,7 +32,7 @@ from nova_toolkit.pipeline.planner import (
     missing_sources,
     stored_sources,
 )
-from nova_toolkit.pipeline.reader import Failure
+from nova_toolkit.pipeline.reader import Failure, library_for_add
 from nova_toolkit.pipeline.runner import AddReport, AddRunner, twin_failure
 from nova_toolkit.store import Store
 
@@ -138,7 +138,8 @@ class RayAddRunner(AddRunner):
                 self._committed(self.writer.flush(force=True))
                 if not keep_missing:
                     gone = missing_sources(paths, set(self.listing.sources),
-                                           stored_sources(self.store), self.listing.unreadable)
+                                           stored_sources(self.store), self.listing.unreadable,
+                                           library=self.library)
                     if gone:
                         self.writer.remove_sources(gone)
                         self.report.removed = gone
@@ -152,7 +153,8 @@ class RayAddRunner(AddRunner):
 
     def _start_ray(self, paths: Sequence[str]) -> None:
         self.settings = self.store.settings
-        self.listing = self.build_reader(paths).listing()
+        self.library = library_for_add(self.store, paths, self.media_root)
+        self.listing = self.build_reader(paths, library=self.library).listing()
         self.known = KnownContent.from_store(self.store)
         self.writer = self.build_writer(self.store, self.commit_rows)
         self.planner = _DriverPlanner(self.known)
@@ -183,7 +185,8 @@ class RayAddRunner(AddRunner):
         ctx.max_consecutive_actor_init_deaths = MAX_RESTARTS
         ctx.enable_progress_bars = False
         context = ray.put(PlanContext(self.known, self.settings, self.segmentation,
-                                      self.modalities, dict(self.listing.errors)))
+                                      self.modalities, dict(self.listing.errors),
+                                      self.library))
         claims = ray.remote(ContentClaims).options(max_restarts=0).remote()
         self._claims = claims  # kept alive for the run
         sources = self.listing.sources
@@ -193,8 +196,9 @@ class RayAddRunner(AddRunner):
         # commits and progress move per call), and at least two blocks per actor
         blocks = min(len(sources),
                      max(math.ceil(len(sources) / self.engine.batch_items), 2 * workers))
-        ds = ray.data.from_items([{"i": i, "source": s} for i, s in enumerate(sources)],
-                                 override_num_blocks=blocks)
+        where = self.listing.locations  # the driver's keys travel with the paths walked
+        ds = ray.data.from_items([{"i": i, "source": s, "path": where.get(s, "")}
+                                  for i, s in enumerate(sources)], override_num_blocks=blocks)
         with warnings.catch_warnings():
             # Ray Data's only way to make retries finite (its default is to restart actors
             # forever) is ``ray_remote_args``, which warns that it is deprecated

@@ -4,7 +4,8 @@ Nothing here imports :mod:`ray` at module level, so the driver side
 (:mod:`.ray_engine`) decides when Ray is loaded. Rows between stages are plain
 ``{"i": walk index, "kind": str, "payload": pickled step}`` records:
 
-- :func:`plan_batch` (tasks) reads each source, plans it against a snapshot of what the
+- :func:`plan_batch` (tasks) reads each source (a key the driver made, with the path it
+  walked), plans it against a snapshot of what the
   store held when the run started (:class:`~.planner.KnownContent`), segments what must
   be embedded and claims its content key once for the whole cluster (:class:`ContentClaims`):
   the first source to claim a key embeds it, the others wait for its rows.
@@ -27,6 +28,7 @@ import numpy as np
 
 from nova_toolkit.embedders import EmbedFailure
 from nova_toolkit.media import MediaItem
+from nova_toolkit.media.library import MediaLibrary
 from nova_toolkit.pipeline.planner import AwaitTwin, Embed, KnownContent, Planner
 from nova_toolkit.pipeline.reader import Failure, SourceReader
 from nova_toolkit.segment import SegmentationConfig
@@ -42,6 +44,7 @@ class PlanContext:
     segmentation: SegmentationConfig
     modalities: frozenset[str]
     errors: dict[str, str]            # walk errors: source -> reason
+    library: MediaLibrary = MediaLibrary()  # the driver's: keys are made there, once
 
 
 @dataclass(frozen=True)
@@ -103,12 +106,14 @@ def plan_batch(batch: dict[str, np.ndarray], context: Any, claims: Any) -> dict[
     ctx = context if isinstance(context, PlanContext) else ray.get(context)
     planner = Planner(ctx.known, ctx.settings, segmentation=ctx.segmentation,
                       modalities=lambda: ctx.modalities)
-    reader = SourceReader([])
+    reader = SourceReader([], library=ctx.library)
     steps: list[Any] = []
-    for source in batch["source"]:
+    paths = batch["path"] if "path" in batch else [""] * len(batch["source"])
+    for source, path in zip(batch["source"], paths, strict=True):
         source = str(source)
         error = ctx.errors.get(source)
-        got = Failure(source, "read", error) if error is not None else reader.read(source)
+        got = (Failure(source, "read", error) if error is not None
+               else reader.read(source, str(path) or None))
         steps.append(got if isinstance(got, Failure) else planner.plan(got))
     wanted = [(s.key, s.item.source) for s in steps if isinstance(s, Embed)]
     owners = iter(ray.get(claims.claim.remote(wanted)) if wanted else ())

@@ -4,6 +4,12 @@ Walking and reading are :mod:`nova_toolkit.media`'s (:func:`~nova_toolkit.media.
 :class:`~nova_toolkit.media.MediaItem`); this stage only turns what they give into plain
 records: a :class:`Listing` of what the walk found, then a :class:`MediaItem` or a
 :class:`Failure` per source, so a bad file is a record and the run goes on.
+
+Every local file is named by its key relative to the collection's library root
+(:class:`~nova_toolkit.media.library.MediaLibrary`), so the same file reached by two
+spellings (``lib`` and ``./lib/``, a symbolic link and its target) is listed once.
+:func:`stored_library` is the library a store records; :func:`library_for_add` records
+the root at a collection's first add of local files.
 """
 
 from __future__ import annotations
@@ -14,6 +20,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nova_toolkit.media import MediaError, MediaItem, iter_files
+from nova_toolkit.media.library import MediaLibrary, is_remote, library_root, resolved
+from nova_toolkit.store import Store
+from nova_toolkit.store.manifest import media_root_candidates
+
+#: Stored local sources checked when choosing between the recorded root's two forms.
+ROOT_SAMPLE = 8
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,7 @@ class Listing:
 
     sources: tuple[str, ...]
     errors: dict[str, str] = field(default_factory=dict)  # source -> reason
+    locations: dict[str, str] = field(default_factory=dict)  # local key -> resolved path
 
     @property
     def unreadable(self) -> list[str]:
@@ -42,24 +55,34 @@ class Listing:
 class SourceReader:
     """Lists ``paths`` once and reads each source into a :class:`MediaItem` or a :class:`Failure`.
 
-    One boto3 S3 client is made on first use of an ``s3://`` object (standard AWS
-    configuration) unless ``s3_client`` is given.
+    Local files are keyed by ``library`` (default: rooted at the paths' common ancestor);
+    a file reached twice is listed once, under its first spelling's walk order. One boto3
+    S3 client is made on first use of an ``s3://`` object (standard AWS configuration)
+    unless ``s3_client`` is given.
     """
 
-    def __init__(self, paths: Iterable[str | os.PathLike], *, s3_client: Any = None) -> None:
+    def __init__(self, paths: Iterable[str | os.PathLike], *,
+                 library: MediaLibrary | None = None, s3_client: Any = None) -> None:
         self.paths = [os.fspath(p) for p in paths]
+        self.library = library if library is not None else MediaLibrary(library_root(self.paths))
         self._s3 = s3_client
         self._listing: Listing | None = None
 
     def listing(self) -> Listing:
         """The walk's result (walked once, on first call)."""
         if self._listing is None:
-            sources, errors = [], {}
-            for source, error in iter_files(self.paths):
+            sources, errors, locations, seen = [], {}, {}, set()
+            for walked, error in iter_files(self.paths):
+                source = self.library.key(walked)
+                if source in seen:
+                    continue  # the same file under another spelling
+                seen.add(source)
                 sources.append(source)
+                if not is_remote(source):  # absolute: a Ray worker has another cwd
+                    locations[source] = resolved(walked)
                 if error is not None:
                     errors[source] = error
-            self._listing = Listing(tuple(sources), errors)
+            self._listing = Listing(tuple(sources), errors, locations)
         return self._listing
 
     def s3_client(self) -> Any:
@@ -70,12 +93,16 @@ class SourceReader:
             self._s3 = boto3.client("s3")
         return self._s3
 
-    def read(self, source: str) -> MediaItem | Failure:
-        """Read one source; a :class:`Failure` (stage ``read``) names why it could not be."""
+    def read(self, source: str, path: str | None = None) -> MediaItem | Failure:
+        """Read one source (from ``path`` when given, else where its key says it is); a
+        :class:`Failure` (stage ``read``) names why it could not be."""
         try:
-            if source.startswith("s3://"):
+            if is_remote(source):
                 return MediaItem.from_s3(source, client=self.s3_client())
-            return MediaItem.from_path(source, source=source)
+            if path is None:
+                found = self._listing.locations.get(source) if self._listing else None
+                path = found or self.library.locate(source)
+            return MediaItem.from_path(resolved(path), source=source)
         except MediaError as exc:
             return Failure(source, "read", exc.reason)
         except OSError as exc:
@@ -89,4 +116,62 @@ class SourceReader:
         listing = self.listing()
         for source in listing.sources:
             error = listing.errors.get(source)
-            yield Failure(source, "read", error) if error is not None else self.read(source)
+            yield (Failure(source, "read", error) if error is not None
+                   else self.read(source, listing.locations.get(source)))
+
+
+def stored_library(store: Store, media_root: str | os.PathLike | None = None) -> MediaLibrary:
+    """The library ``store``'s sources are keyed in: rooted at ``media_root`` when given
+    (the media live elsewhere), else at the root the store recorded, as it is found now.
+
+    Of the recorded root's two forms (relative to the collection, absolute) the first that
+    is a folder holding one of the stored files wins; neither: the relative one.
+    """
+    if media_root is not None:
+        return MediaLibrary(resolved(media_root))
+    candidates = media_root_candidates(store.manifest, store.root)
+    if not candidates:
+        return MediaLibrary(None)
+    if len(candidates) > 1:
+        sample = [s for s in store.items().column("source").to_pylist()
+                  if not is_remote(s)][:ROOT_SAMPLE]
+        for root in candidates:
+            lib = MediaLibrary(root)
+            if os.path.isdir(root) and (not sample or any(
+                    os.path.lexists(lib.locate(s)) for s in sample)):
+                return lib
+    return MediaLibrary(candidates[0])
+
+
+def library_for_add(store: Store, paths: Iterable[str],
+                    media_root: str | os.PathLike | None = None, *,
+                    record: bool = True) -> MediaLibrary:
+    """The library an add of ``paths`` keys sources in; records its root at the first add.
+
+    A collection without a recorded root gets one when local files are first added:
+    ``media_root`` when given, else the common ancestor of the resolved paths that exist.
+    A collection written before roots were recorded (its local sources as walked) gets the
+    working directory, which its relative sources were walked from. ``record=False`` (a dry
+    run) computes the same library without writing. Recording needs the store's writer lock.
+    """
+    lib = stored_library(store, media_root)
+    if media_root_candidates(store.manifest, store.root):
+        return lib
+    found = library_root(paths)
+    if lib.root is not None:
+        root = lib.root
+    elif found is None:  # only s3:// URIs, or only paths that do not exist: nothing to record
+        return lib
+    elif _has_local_sources(store):
+        root = os.path.realpath(os.getcwd())
+    else:
+        root = found
+    if record:
+        store.record_media_root(root)
+    return MediaLibrary(root)
+
+
+def _has_local_sources(store: Store) -> bool:
+    """True when the store holds a local source (rows or failures)."""
+    return any(not is_remote(s) for t in (store.items(), store.failures())
+               for s in t.column("source").to_pylist())

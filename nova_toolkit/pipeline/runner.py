@@ -3,7 +3,9 @@
 :class:`AddRunner` takes every stage as a builder (a class or any callable with the same
 signature), so a test can fake one and another engine can reuse the rest:
 
-- ``reader(paths)`` → a :class:`~.reader.SourceReader`-like iterable of items/failures;
+- ``reader(paths, library=)`` → a :class:`~.reader.SourceReader`-like iterable of
+  items/failures, local sources keyed by the run's
+  :class:`~nova_toolkit.media.library.MediaLibrary`;
 - ``planner(store, segmentation=, modalities=)`` → a :class:`~.planner.Planner`;
 - ``writer(store, commit_rows)`` → a :class:`~.writer.BufferedWriter`;
 - ``embedder()`` → the :class:`~nova_toolkit.embedders.Embedder` (called only when
@@ -34,7 +36,7 @@ from nova_toolkit.pipeline.planner import (
     missing_sources,
     stored_sources,
 )
-from nova_toolkit.pipeline.reader import Failure, SourceReader
+from nova_toolkit.pipeline.reader import Failure, SourceReader, library_for_add
 from nova_toolkit.pipeline.writer import BufferedWriter, Committed
 from nova_toolkit.segment import SegmentationConfig
 from nova_toolkit.store import Store
@@ -104,7 +106,11 @@ class AddReport:
 
 
 class AddRunner:
-    """Runs one add in this process: read → plan → embed in batches → rows → buffered commits."""
+    """Runs one add in this process: read → plan → embed in batches → rows → buffered commits.
+
+    ``media_root``: the folder the collection's media are in when it is not the root the
+    collection recorded (:func:`~.reader.library_for_add`).
+    """
 
     def __init__(self, store: Store, *, segmentation: SegmentationConfig,
                  embedder: Callable[[], Embedder],
@@ -112,8 +118,9 @@ class AddRunner:
                  planner: Callable[..., Any] = Planner.for_store,
                  writer: Callable[[Store, int], Any] = BufferedWriter,
                  batch_segments: int = 256, commit_rows: int = 4096,
-                 progress: bool = True) -> None:
+                 progress: bool = True, media_root: str | None = None) -> None:
         self.store = store
+        self.media_root = media_root
         self.segmentation = segmentation
         self.build_embedder = embedder
         self.build_reader = reader
@@ -145,7 +152,7 @@ class AddRunner:
                 self._committed(self.writer.flush(force=True))
             if not keep_missing:
                 gone = missing_sources(paths, seen, stored_sources(self.store),
-                                       self.reader.listing().unreadable)
+                                       self.reader.listing().unreadable, library=self.library)
                 if gone:
                     self.writer.remove_sources(gone)
                     self.report.removed = gone
@@ -155,7 +162,8 @@ class AddRunner:
     # -- stages ---------------------------------------------------------------------------
     def _start(self, paths: Sequence[str]) -> None:
         self.settings = self.store.settings
-        self.reader = self.build_reader(paths)
+        self.library = library_for_add(self.store, paths, self.media_root)
+        self.reader = self.build_reader(paths, library=self.library)
         self.planner = self.build_planner(self.store, segmentation=self.segmentation,
                                           modalities=lambda: self.embedder.modalities)
         self.writer = self.build_writer(self.store, self.commit_rows)

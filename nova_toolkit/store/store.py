@@ -27,7 +27,15 @@ from .errors import (
     SettingsMismatchError,
     StoreError,
 )
-from .manifest import LOCK, MANIFEST, new_manifest, read_manifest, write_manifest
+from .manifest import (
+    LOCK,
+    MANIFEST,
+    MEDIA_ROOT,
+    media_root_entry,
+    new_manifest,
+    read_manifest,
+    write_manifest,
+)
 from .parts import (
     CommitStats,
     SourceIndex,
@@ -250,6 +258,19 @@ class Store:
                 (self.root / name / part).unlink()
         for name, part, sources in learnt:
             self._index[name].add(part, sources)
+
+    def record_media_root(self, root: str) -> None:
+        """Record ``root`` (absolute) as the library root (:mod:`.manifest`); needs the lock.
+
+        Rows are untouched, so the version stays: derived state keyed on it stays valid.
+        """
+        if self._lock is None:
+            raise StoreError("record_media_root() needs the writer lock")
+        manifest = dict(self._manifest)
+        manifest[MEDIA_ROOT] = media_root_entry(root, self.root)
+        manifest["updated_at"] = time.time()
+        write_manifest(self.root, manifest)
+        self._manifest = manifest
 
     def _remove(self, name: str, parts: list[str], remove: set[str], stats: CommitStats,
                 learnt: list, dropped: list, written: list[Path],

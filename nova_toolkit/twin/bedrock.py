@@ -21,10 +21,11 @@ from nova_toolkit.twin.bedrock_ops import (
 )
 from nova_toolkit.twin.config import ACCOUNT_ID, NOVA_MODEL_ID, TwinConfig
 from nova_toolkit.twin.faults import DROP, FaultInjector
+from nova_toolkit.twin.guard import read_json
 from nova_toolkit.twin.model_checks import check_input, request_params, service_model
 from nova_toolkit.twin.models import TwinModel
 from nova_toolkit.twin.nova_compute import check_supported, embed_single, segment_count
-from nova_toolkit.twin.nova_requests import MAX_BODY_BYTES, NovaRequest, invalid, parse_request
+from nova_toolkit.twin.nova_requests import NovaRequest, parse_request
 from nova_toolkit.twin.nova_text import estimate_tokens, truncate_text
 from nova_toolkit.twin.s3 import S3Access
 from nova_toolkit.twin.segment_limits import SegmentLimits
@@ -91,7 +92,7 @@ class BedrockRuntime:
         body = None
         if op_model.input_shape is not None and not op_model.input_shape.serialization.get(
                 "payload"):
-            body = _json_body(request)
+            body = read_json(request, "bedrock-runtime")
         params = request_params(op_model, request, uri, body)
         check_input(op_model, params)
         if operation in SERVED:
@@ -122,13 +123,7 @@ class BedrockRuntime:
     def invoke_model(self, request: Request, params: dict[str, Any]) -> Response:
         model_arn(params["modelId"], self.config.region)
         echo = check_members("InvokeModel", params)
-        raw = request.get_data()
-        if len(raw) > MAX_BODY_BYTES:
-            raise invalid(f"#: request body is {len(raw)} bytes, above {MAX_BODY_BYTES}")
-        try:
-            body = json.loads(raw)
-        except ValueError:
-            raise invalid("#: body is not valid JSON") from None
+        body = read_json(request, "bedrock-runtime")  # within MAX_BODY_BYTES, an object
         req = parse_request(body, segmented=False)
         key = req.input_key()
         self._faults("InvokeModel", key)
@@ -162,22 +157,6 @@ class BedrockRuntime:
 
     def shutdown(self) -> None:
         self.jobs.shutdown()
-
-
-def _json_body(request: Request) -> dict[str, Any]:
-    """The JSON object of a request body (``{}`` when empty)."""
-    raw = request.get_data()
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except ValueError:
-        raise ServiceError("ValidationException", "The request body is not valid JSON.",
-                           400) from None
-    if not isinstance(body, dict):
-        raise ServiceError("ValidationException", "The request body must be a JSON object.",
-                           400)
-    return body
 
 
 def _fingerprint(body: dict[str, Any]) -> str:

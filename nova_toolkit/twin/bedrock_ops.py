@@ -258,7 +258,7 @@ def _routes() -> list[tuple[str, re.Pattern[str], str]]:
         template = http["requestUri"].split("?", 1)[0]
         regex = re.sub(r"\\\{(\w+)(?:\\\+)?\\\}", lambda m: f"(?P<{m.group(1)}>.+)",
                        re.escape(template))
-        routes.append((http["method"], re.compile(f"^{regex}$"), name))
+        routes.append((http["method"], re.compile(regex), name))
     # literal routes first: /async-invoke must not be read as /async-invoke/{arn}
     routes.sort(key=lambda r: r[1].pattern.count("(?P"))
     return routes
@@ -273,7 +273,7 @@ def route(method: str, path: str) -> tuple[str, dict[str, str]] | None:
     if _ROUTES is None:
         _ROUTES = _routes()
     for verb, regex, name in _ROUTES:
-        m = regex.match(path)
+        m = regex.fullmatch(path)
         if m and verb == method:
             return name, m.groupdict()
     return None

@@ -43,6 +43,12 @@ class TwinConfig:
     echo_output_uri : bool
         GetAsyncInvoke reports the request's ``s3Uri`` unchanged instead of Bedrock's
         ``<s3Uri>/<invocation id>`` (to test clients against a service that does that).
+    allowed_hosts : tuple of str
+        ``Host`` names served besides loopback ones when the twin is bound to a loopback
+        address (a docker-compose service name, say); see :mod:`.guard`.
+    idle_timeout_s : float
+        Seconds a connection may sit idle (or send a request this slowly) before the twin
+        closes it.
     max_text_segments, max_media_segments : int
         Segments one async job may produce (Nova: 1,900 text, 1,434 audio/video); smaller
         values let tests reach the limit with small inputs. See :mod:`.segment_limits`.
@@ -60,6 +66,8 @@ class TwinConfig:
     seed: int | None = None
     quiet: bool = True
     echo_output_uri: bool = False
+    allowed_hosts: tuple[str, ...] = ()
+    idle_timeout_s: float = 30.0
     max_text_segments: int = MAX_TEXT_SEGMENTS
     max_media_segments: int = MAX_MEDIA_SEGMENTS
 
@@ -74,5 +82,7 @@ class TwinConfig:
             raise ValueError(f"rps_quota must be > 0, got {self.rps_quota}")
         if self.max_text_segments < 1 or self.max_media_segments < 1:
             raise ValueError("max_text_segments and max_media_segments must be >= 1")
+        if self.idle_timeout_s <= 0:
+            raise ValueError(f"idle_timeout_s must be > 0, got {self.idle_timeout_s}")
         if self.latency_ms < 0:
             raise ValueError(f"latency_ms must be >= 0, got {self.latency_ms}")

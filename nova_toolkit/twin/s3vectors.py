@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import unquote
 
@@ -10,6 +9,7 @@ from botocore import xform_name
 from botocore.exceptions import ClientError, ParamValidationError
 from werkzeug.wrappers import Request, Response
 
+from nova_toolkit.twin.guard import read_json
 from nova_toolkit.twin.wire import ServiceError, json_response
 from nova_toolkit.vectors.errors import service_model
 
@@ -66,7 +66,7 @@ class S3VectorsService:
             if request.method == "GET":
                 return self._call("ListTagsForResource", {"resourceArn": arn})
             if request.method == "POST":
-                body = json.loads(request.get_data() or b"{}")
+                body = read_json(request, "s3vectors")
                 return self._call("TagResource", {"resourceArn": arn, **body})
             if request.method == "DELETE":
                 keys = request.args.getlist("tagKeys")
@@ -75,11 +75,4 @@ class S3VectorsService:
         if request.method != "POST" or name not in self.ops:
             raise ServiceError("UnknownOperationException",
                                f"{request.method} {path} is not an S3 Vectors operation", 404)
-        try:
-            body = json.loads(request.get_data() or b"{}")
-        except ValueError:
-            raise ServiceError("ValidationException", "Request body is not valid JSON", 400)\
-                from None
-        if not isinstance(body, dict):
-            raise ServiceError("ValidationException", "Request body must be a JSON object", 400)
-        return self._call(name, body)
+        return self._call(name, read_json(request, "s3vectors"))

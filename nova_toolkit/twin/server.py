@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import socket
 import tempfile
 import threading
@@ -22,6 +23,7 @@ from werkzeug.wrappers import Request, Response
 from nova_toolkit.twin.bedrock import BedrockRuntime, Dropped
 from nova_toolkit.twin.config import TwinConfig
 from nova_toolkit.twin.faults import FaultInjector
+from nova_toolkit.twin.guard import refusal
 from nova_toolkit.twin.models import TwinModel
 from nova_toolkit.twin.routing import service_for
 from nova_toolkit.twin.s3 import S3Access, moto_s3_app
@@ -36,10 +38,13 @@ log = logging.getLogger("nova_toolkit.twin")
 class TwinApp:
     """The WSGI application behind the twin (usable with any WSGI server)."""
 
-    def __init__(self, config: TwinConfig, endpoint_url: str) -> None:
+    def __init__(self, config: TwinConfig, endpoint_url: str, *,
+                 bound_host: str = "127.0.0.1") -> None:
         from nova_toolkit.vectors import local_client
 
         self.config = config
+        self.bound_host = bound_host
+        self.allowed_hosts = frozenset(h.lower() for h in config.allowed_hosts)
         if config.root is None:
             self._tmp = tempfile.TemporaryDirectory(prefix="nova-twin-")
             config.root = Path(self._tmp.name)
@@ -67,6 +72,10 @@ class TwinApp:
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         service = service_for(environ, self.vectors.ops)
+        refused = refusal(environ, service, bound_host=self.bound_host,
+                          allowed_hosts=self.allowed_hosts)
+        if refused is not None:
+            return error_for_service(service, refused)(environ, start_response)
         if service == "s3":
             return self.s3_app(environ, start_response)
         if service == "sts":
@@ -102,10 +111,24 @@ def _drop(environ: dict[str, Any]) -> None:
             sock.shutdown(socket.SHUT_RDWR)
 
 
+#: Query parameters whose values are secrets (presigned URLs carry them).
+_SECRET_PARAMS = re.compile(r"((?:X-Amz-(?:Credential|Security-Token|Signature)|AWSAccessKeyId|"
+                            r"Signature)=)[^&\s\"]*", re.I)
+
+
+def redact(line: str) -> str:
+    """A log line without the credentials, tokens and signatures of presigned URLs (SigV4's
+    ``X-Amz-*`` parameters and S3's SigV2 ``AWSAccessKeyId`` / ``Signature``)."""
+    return _SECRET_PARAMS.sub(r"\1REDACTED", line)
+
+
 class _QuietHandler(WSGIRequestHandler):
+    #: socketserver applies it to every connection: idle or trickling clients are closed
+    timeout: float | None = 30.0
+
     def log(self, type: str, message: str, *args: Any) -> None:  # noqa: A002
         if type == "error" or not getattr(self.server, "quiet", True):
-            super().log(type, message, *args)
+            super().log(type, "%s", redact(message % args if args else message))
 
 
 class Twin:
@@ -125,13 +148,14 @@ class Twin:
     def __init__(self, config: TwinConfig | None = None, *, host: str = "127.0.0.1",
                  port: int = 8555) -> None:
         self.config = config or TwinConfig()
+        handler = type("_Handler", (_QuietHandler,), {"timeout": self.config.idle_timeout_s})
         self._server = make_server(host, port, _placeholder, threaded=True,
-                                   request_handler=_QuietHandler)
+                                   request_handler=handler)
         self._server.quiet = self.config.quiet
         self._server.daemon_threads = True
         self.host = host
         self.port = self._server.server_port
-        self.app = TwinApp(self.config, self.url)
+        self.app = TwinApp(self.config, self.url, bound_host=host)
         self._server.app = self.app
         self._thread: threading.Thread | None = None
 

@@ -23,7 +23,7 @@ import numpy as np
 from . import ann
 from .storage import atomic_write, read_keys, read_vectors, vectors_table, write_parquet
 
-_FILE_RE = re.compile(r"^(base|part|del)-(\d{10})\.(parquet|faiss|json|sha256)$")
+_FILE_RE = re.compile(r"(base|part|del)-(\d{10})\.(parquet|faiss|json|sha256)")
 
 
 class CorruptIndexWarning(UserWarning):
@@ -58,7 +58,7 @@ class IndexFiles:
         files = []
         if self.path.is_dir():
             for p in self.path.iterdir():
-                m = _FILE_RE.match(p.name)
+                m = _FILE_RE.fullmatch(p.name)
                 if m:
                     files.append((int(m.group(2)), m.group(1), m.group(3), p))
                 elif p.name.startswith(".tmp-"):

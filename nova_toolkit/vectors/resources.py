@@ -32,9 +32,9 @@ from .fulltext import TextIndex
 from .index import VectorIndex
 from .storage import read_json, write_json
 
-_BUCKET_ARN = re.compile(r"^arn:aws[-a-z0-9]*:s3vectors:([a-z0-9-]+):(\d{12}):bucket/([^/]+)$")
+_BUCKET_ARN = re.compile(r"arn:aws[-a-z0-9]*:s3vectors:([a-z0-9-]+):(\d{12}):bucket/([^/]+)")
 _INDEX_ARN = re.compile(
-    r"^arn:aws[-a-z0-9]*:s3vectors:([a-z0-9-]+):(\d{12}):bucket/([^/]+)/index/([^/]+)$"
+    r"arn:aws[-a-z0-9]*:s3vectors:([a-z0-9-]+):(\d{12}):bucket/([^/]+)/index/([^/]+)"
 )
 MAX_INDEXES_PER_BUCKET = 10_000
 MAX_TAGS = 50
@@ -158,7 +158,7 @@ class ClientBase:
                 "vectorBucketName", "Exactly one of vectorBucketName or vectorBucketArn is required"
             )
         if arn is not None:
-            m = _BUCKET_ARN.match(arn)
+            m = _BUCKET_ARN.fullmatch(arn)
             if not m:
                 raise Invalid("vectorBucketArn", f"Invalid vector bucket ARN {arn!r}")
             self._check_arn_home(m.group(1), m.group(2), arn, "vectorBucketArn")
@@ -180,7 +180,7 @@ class ClientBase:
                 raise Invalid(
                     "indexArn", "Give either indexArn or vectorBucketName/Arn + indexName, not both"
                 )
-            m = _INDEX_ARN.match(arn)
+            m = _INDEX_ARN.fullmatch(arn)
             if not m:
                 raise Invalid("indexArn", f"Invalid index ARN {arn!r}")
             self._check_arn_home(m.group(1), m.group(2), arn, "indexArn")
@@ -248,12 +248,12 @@ class ClientBase:
         return dict(tags)
 
     def _resource(self, arn: str) -> tuple[Path, dict[str, Any]]:
-        m = _INDEX_ARN.match(arn)
+        m = _INDEX_ARN.fullmatch(arn)
         if m:
             self._check_arn_home(m.group(1), m.group(2), arn, "resourceArn")
             idx = self._index({"indexArn": arn})
             return idx.path / "index.json", idx.config
-        m = _BUCKET_ARN.match(arn)
+        m = _BUCKET_ARN.fullmatch(arn)
         if m:
             self._check_arn_home(m.group(1), m.group(2), arn, "resourceArn")
             name = m.group(3)

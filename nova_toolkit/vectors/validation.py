@@ -34,13 +34,13 @@ MAX_METADATA_KEYS = 50
 MAX_REQUEST_BYTES = 20 * 1024 * 1024
 DEFAULT_TOP_K_CAP = 100
 
-_BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
-_INDEX_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET_RE = re.compile(r"[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")  # fullmatch: no "\n" slips past $
+_INDEX_RE = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 def check_bucket_name(name: str, path: str = "vectorBucketName") -> str:
     """3–63 chars of ``[a-z0-9-]``, starting and ending with a letter or digit."""
-    if not isinstance(name, str) or not _BUCKET_RE.match(name):
+    if not isinstance(name, str) or not _BUCKET_RE.fullmatch(name):
         raise Invalid(
             path,
             f"Invalid vector bucket name {name!r}: must be 3-63 characters of lowercase "
@@ -51,7 +51,7 @@ def check_bucket_name(name: str, path: str = "vectorBucketName") -> str:
 
 def check_index_name(name: str, path: str = "indexName") -> str:
     """3–63 chars of ``[a-z0-9.-]``, starting and ending with a letter or digit."""
-    if not isinstance(name, str) or not _INDEX_RE.match(name):
+    if not isinstance(name, str) or not _INDEX_RE.fullmatch(name):
         raise Invalid(
             path,
             f"Invalid index name {name!r}: must be 3-63 characters of lowercase letters, "

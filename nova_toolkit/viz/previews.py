@@ -81,8 +81,13 @@ def _source_paths(collection: CollectionView) -> dict[str, str]:
     items = collection.store.items()
     if not items.num_rows:
         return {}
-    return dict(zip(items.column("source").to_pylist(), items.column("path").to_pylist(),
-                    strict=True))
+    paths = dict(zip(items.column("source").to_pylist(), items.column("path").to_pylist(),
+                     strict=True))
+    locate = getattr(collection, "locate", None)  # where a source key's file is now
+    if locate is not None:
+        paths = {s: here if os.path.isfile(here) else p
+                 for s, p in paths.items() for here in (locate(s),)}
+    return paths
 
 
 def _resolve(source: str, paths: dict[str, str]) -> str | None:

@@ -7,6 +7,7 @@ with the standard library's HTML parser, the DataFrame compared field by field w
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from html.parser import HTMLParser
 
@@ -69,7 +70,8 @@ def test_html_is_an_escaped_static_table(coll):
     text = "".join(parser.text)
     assert "<script>alert('x')</script> & <b>bold</b>" in text  # shown as text, not run
     titles = [a["title"] for t, a in parser.tags if t == "td" and a.get("title", "")[:1] == "/"]
-    assert titles == [h["source"] for h in hits]  # the full path on hover
+    assert titles == [h["path"] for h in hits]  # the full path on hover
+    assert all(os.path.isfile(h["path"]) and h["path"].endswith(h["source"]) for h in hits)
 
 
 def test_to_pandas_has_flat_columns_equal_to_the_hits(coll):
@@ -91,7 +93,8 @@ def test_to_pandas_has_flat_columns_equal_to_the_hits(coll):
                 assert pd.isna(got), col
             else:
                 assert got == pytest.approx(want), col
-        for col in ("source", "modality", "embedding_type", "snippet", "key", "metadata"):
+        for col in ("source", "path", "modality", "embedding_type", "snippet", "key",
+                    "metadata"):
             assert row[col] == hit[col]
     pages = df.dropna(subset=["page"])
     assert len(pages) and (pages["modality"] == "document").all()

@@ -18,14 +18,17 @@ def test_folder_is_listed_once_in_walk_order_and_read(tmp_path):
     write(lib / ".hidden.txt", "never listed")
     reader = SourceReader([lib])
     listing = reader.listing()
-    assert listing.sources == tuple(os.path.join(str(lib), n) for n in
-                                    ("a.txt", "b.txt", os.path.join("sub", "c.md")))
+    # keys relative to the library root (the folder given), POSIX separators
+    assert listing.sources == ("a.txt", "b.txt", "sub/c.md")
+    assert listing.locations == {k: os.path.join(os.path.realpath(lib), k.replace("/", os.sep))
+                                 for k in listing.sources}
     assert listing.errors == {} and listing.unreadable == []
     assert reader.listing() is listing and len(reader) == 3
     got = list(reader)
     assert all(isinstance(g, MediaItem) for g in got)
     assert [g.source for g in got] == list(listing.sources)
     assert got[0].data == b"first file" and got[0].modality == "text"
+    assert got[0].path == os.path.realpath(lib / "a.txt")
 
 
 def test_walk_errors_and_bad_files_come_back_as_failures(tmp_path):
@@ -36,13 +39,14 @@ def test_walk_errors_and_bad_files_come_back_as_failures(tmp_path):
     good = write(tmp_path / "ok.txt", "fine")
     reader = SourceReader([empty, missing, link, good])
     listing = reader.listing()
-    assert listing.unreadable == [str(missing), str(link)]
+    # a broken link is named where it is, not by the missing target it points at
+    assert listing.unreadable == ["gone.txt", "dangling.txt"]
     got = {g.source: g for g in reader}
-    assert got[str(missing)] == Failure(str(missing), "read", "no such file or directory")
-    assert got[str(link)] == Failure(str(link), "read", "broken symbolic link")
-    bad = got[str(empty)]
+    assert got["gone.txt"] == Failure("gone.txt", "read", "no such file or directory")
+    assert got["dangling.txt"] == Failure("dangling.txt", "read", "broken symbolic link")
+    bad = got["empty.txt"]
     assert isinstance(bad, Failure) and bad.stage == "read" and "empty" in bad.reason
-    assert isinstance(got[str(good)], MediaItem)
+    assert isinstance(got["ok.txt"], MediaItem)
 
 
 def test_a_file_removed_after_the_walk_is_a_read_failure(tmp_path):
@@ -51,4 +55,4 @@ def test_a_file_removed_after_the_walk_is_a_read_failure(tmp_path):
     reader.listing()
     f.unlink()
     (got,) = list(reader)
-    assert isinstance(got, Failure) and got.stage == "read" and got.source == str(f)
+    assert isinstance(got, Failure) and got.stage == "read" and got.source == "soon-gone.txt"

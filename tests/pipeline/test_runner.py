@@ -51,12 +51,12 @@ def test_a_fake_reader_builder_feeds_the_real_stages(tmp_path, store, local_embe
             "mem://a-copy.txt": b"Whales sing in the deep ocean."}
     given = []
 
-    def reader(paths):
-        given.append(list(paths))
+    def reader(paths, library):
+        given.append((list(paths), library.root))
         return MemoryReader(docs)
 
     report = runner(store, local_embedder, reader=reader).run(["ignored"])
-    assert given == [["ignored"]]
+    assert given == [(["ignored"], None)]  # no local path exists: no library root
     assert (report.embedded, report.cached, report.failed) == (2, 1, 1)
     assert report.failures == [("mem://lost", "connection reset")]
     assert report.segments == 3 and report.embedder_calls == 1
@@ -92,7 +92,7 @@ def test_nothing_to_embed_builds_no_embedder(tmp_path, store, local_embedder):
     (lib / "a.txt").unlink()
     report = AddRunner(store, segmentation=SEGMENTATION, embedder=embedder,
                        progress=False).run([str(lib)])
-    assert report.removed == [str(lib / "a.txt")] and store.items().num_rows == 0
+    assert report.removed == ["a.txt"] and store.items().num_rows == 0
     assert built == [] and "removed 1 missing" in report.summary()
 
 

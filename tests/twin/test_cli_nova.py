@@ -64,7 +64,7 @@ def test_embed_nova_matches_local_shape_and_search(twin, tmp_path):
             "--json", cwd=tmp_path, env=env)
     assert r.returncode == 0, r.stderr
     hits = json.loads(r.stdout)
-    assert hits[0]["source"] == os.path.join("lib", "dogs.txt")
+    assert hits[0]["source"] == "dogs.txt"  # relative to the library root, lib
 
     for f in (tmp_path / "nova").rglob("*"):  # no credential reaches the store
         assert not f.is_file() or b"s3cr3t" not in f.read_bytes()
@@ -90,4 +90,4 @@ def test_nova_media_and_formats_it_does_not_take(twin, tmp_path, sample_dir):
     r = cli("search", "--collection", "nova", "--text", "a cup of espresso", "--json",
             "--filter", '{"modality": "image"}', cwd=tmp_path, env=aws_env(twin.url))
     assert r.returncode == 0, r.stderr
-    assert json.loads(r.stdout)[0]["source"] == os.path.join("lib", "coffee.jpg")
+    assert json.loads(r.stdout)[0]["source"] == "coffee.jpg"
