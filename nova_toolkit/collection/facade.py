@@ -51,7 +51,7 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
                  media_root: str | os.PathLike | None = None) -> None:
         self.store = store
         self._media_root = None if media_root is None else os.fspath(media_root)
-        self._library: tuple[int, MediaLibrary] | None = None
+        self._library: tuple[tuple, MediaLibrary] | None = None
         self._embedder = embedder
         self._backend_options = backend_options or {}
         self._lookup = None
@@ -133,9 +133,9 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
     def library(self) -> MediaLibrary:
         """How local sources are keyed and found: the ``media_root`` given to :meth:`open`,
         else the library root the collection recorded at its first add."""
-        version = self.store.version
-        if self._library is None or self._library[0] != version:
-            self._library = (version, stored_library(self.store, self._media_root))
+        stamp = (self.store.version, self.store.media_root_entry)
+        if self._library is None or self._library[0] != stamp:
+            self._library = (stamp, stored_library(self.store, self._media_root))
         return self._library[1]
 
     @property

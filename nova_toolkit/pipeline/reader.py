@@ -129,7 +129,7 @@ def stored_library(store: Store, media_root: str | os.PathLike | None = None) ->
     """
     if media_root is not None:
         return MediaLibrary(resolved(media_root))
-    candidates = media_root_candidates(store.manifest, store.root)
+    candidates = media_root_candidates(store.media_root_entry, store.root)
     if not candidates:
         return MediaLibrary(None)
     if len(candidates) > 1:
@@ -155,7 +155,7 @@ def library_for_add(store: Store, paths: Iterable[str],
     run) computes the same library without writing. Recording needs the store's writer lock.
     """
     lib = stored_library(store, media_root)
-    if media_root_candidates(store.manifest, store.root):
+    if media_root_candidates(store.media_root_entry, store.root):
         return lib
     found = library_root(paths)
     if lib.root is not None:

@@ -77,10 +77,9 @@ def media_root_entry(root: str, collection_dir: str | os.PathLike) -> dict:
     return entry
 
 
-def media_root_candidates(manifest: dict, collection_dir: str | os.PathLike) -> list[str]:
-    """Where the recorded library root may be now, best first: relative to the collection
-    directory as it is now, then the absolute path recorded. Empty when none is recorded."""
-    entry = manifest.get(MEDIA_ROOT)
+def media_root_candidates(entry: dict | None, collection_dir: str | os.PathLike) -> list[str]:
+    """Where the library root recorded as ``entry`` may be now, best first: relative to the
+    collection directory as it is now, then the absolute path. Empty when none is recorded."""
     if not isinstance(entry, dict):
         return []
     out = []

@@ -259,6 +259,12 @@ class Store:
         for name, part, sources in learnt:
             self._index[name].add(part, sources)
 
+    @property
+    def media_root_entry(self) -> dict | None:
+        """The manifest's library-root entry (:mod:`.manifest`), None before the first add."""
+        entry = self._manifest.get(MEDIA_ROOT)
+        return dict(entry) if isinstance(entry, dict) else None
+
     def record_media_root(self, root: str) -> None:
         """Record ``root`` (absolute) as the library root (:mod:`.manifest`); needs the lock.
 

@@ -204,3 +204,21 @@ def test_the_ray_engine_gives_the_same_keys(home, local_embedder, ray_cluster):
     assert sorted(ray_coll.to_arrow().column("key").to_pylist()) == keys
     r = ray_coll.add(["lib/../lib"], progress=False, engine=engine)
     assert (r.unchanged, r.embedded, r.embedder_calls, r.removed) == (3, 0, 0, [])
+
+
+def test_a_collection_from_before_roots_keeps_its_sources(home, local_embedder):
+    """Written before roots were recorded: sources as walked from the working directory."""
+    c = Collection.open("coll", embedder=local_embedder, media_root=home)
+    c.add(["lib"], progress=False)
+    manifest_path = home / "coll" / MANIFEST
+    manifest = json.loads(manifest_path.read_text())
+    del manifest["media_root"]  # what such a collection looks like on disk
+    manifest_path.write_text(json.dumps(manifest))
+    emb = Counting(local_embedder)
+    old = Collection.open("coll", embedder=emb)
+    assert old.media_root is None and stored(old) == ["lib/a.txt", "lib/b.txt", "lib/sub/c.md"]
+    assert old.remove("./lib/b.txt", dry_run=True).sources == ("lib/b.txt",)
+    r = old.add(["./lib/"], progress=False)  # records the working directory as its root
+    assert (r.unchanged, r.embedded, r.removed, emb.calls) == (3, 0, [], 0)
+    assert old.media_root == os.path.realpath(home)
+    assert json.loads(manifest_path.read_text())["media_root"]["relative"] == ".."
