@@ -230,10 +230,38 @@ def detect(data: bytes, filename: str | None = None) -> tuple[str, str]:
         raise UnsupportedMediaError(source, e.reason) from None
 
 
+#: Encodings a whole sample decodes in without a replaced byte (see :func:`_plain_text`).
+_STRICT_TEXT = ("utf-8", "utf-8-sig", "utf-16")
+_PDF_OBJECT = re.compile(rb"\d+\s+\d+\s+obj\b")
+
+
+def _plain_text(h: bytes) -> bool:
+    """``h`` decodes as text without replacing a byte: real media never do (they hold NULs
+    and control bytes), prose starting "the wide open sea" or "RIFF is..." does."""
+    return _sniff_text_encoding(h) in _STRICT_TEXT
+
+
 def _detect(data: bytes, ext: str) -> tuple[str, str]:
+    """Magic bytes first; but a signature is only trusted when the container's structure
+    confirms it or the bytes are not plain text. Four bytes that spell a QuickTime atom
+    ("Our moov...") or a ``%PDF-`` inside a note do not make a video or a PDF."""
     if not data:
         raise UnsupportedMediaError("<bytes>", "empty content (0 bytes)")
     h = data[:SNIFF_BYTES]
+    try:
+        found = _by_signature(h, data, ext)
+    except UnsupportedMediaError:
+        if _plain_text(h):
+            return "text", _text_format(h, ext)
+        raise
+    if found[0] == "text" or not _plain_text(h):
+        return found
+    if found[1] == "pdf" and _PDF_OBJECT.search(h):  # an all-ASCII PDF: objects confirm it
+        return found
+    return "text", _text_format(h, ext)
+
+
+def _by_signature(h: bytes, data: bytes, ext: str) -> tuple[str, str]:
     # documents
     if h.startswith(b"%PDF-") or b"%PDF-" in h[:1024]:
         return "document", "pdf"

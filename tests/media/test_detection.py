@@ -168,3 +168,59 @@ def test_random_bytes_without_nul_are_not_text(seed):
     data = bytes(rng.randint(1, 255) for _ in range(2000))
     with pytest.raises(UnsupportedMediaError, match="not text"):
         detect(data, "x.txt")
+
+
+# Plain text whose first bytes spell a signature (issue 14): taken for video / PDF / RIFF and
+# failed before; the structure does not confirm the container and the bytes are plain text.
+LOOKALIKES = [
+    ("the wide open sea rolls under a grey sky.\nGulls follow the boat.\n", "sea.txt"),
+    ("Our moov to the new house took a whole weekend.\n", "moving.txt"),
+    ("Our moov to the new house took a whole weekend.\n", "moving"),  # no extension either
+    ("the free market, the skip list and the mdat atom.\n", "notes.md"),
+    ("RIFF is a container format; WAVE and AVI use it.\n", "riff.txt"),
+    ("The first line of a PDF reads %PDF-1.7 and its last %%EOF.\n", "pdf-notes.txt"),
+    ("    ftyp and moov are the first atoms of an MP4 file.\n", "atoms.txt"),
+]
+
+
+@pytest.mark.parametrize("text, name", LOOKALIKES)
+def test_text_that_spells_a_signature_is_text(tmp_path, text, name):
+    path = tmp_path / name
+    path.write_text(text * 3, encoding="utf-8")
+    item = MediaItem.from_path(path)
+    assert item.modality == "text", (name, item.format)
+    assert item.text().text.startswith(text[:20])
+
+
+def ascii_pdf(tmp_path) -> bytes:
+    """A real PDF (fpdf2, uncompressed) with no byte above 0x7F: plain text, and a PDF."""
+    from fpdf import FPDF
+
+    doc = FPDF()
+    doc.set_compression(False)
+    doc.add_page()
+    doc.set_font("helvetica", size=14)
+    doc.cell(text="Sailing a small boat in a steady breeze")
+    raw = bytes(doc.output())
+    # fpdf2 writes the optional binary comment line after the header; drop it
+    lines = raw.split(b"\n")
+    data = b"\n".join(ln for ln in lines if all(b < 0x80 for b in ln))
+    assert all(b < 0x80 for b in data)
+    return data
+
+
+def test_an_all_ascii_pdf_is_still_a_pdf(tmp_path):
+    from nova_toolkit.decode.pdf import pdf_page_texts
+
+    path = tmp_path / "plain.pdf"
+    path.write_bytes(ascii_pdf(tmp_path))
+    item = MediaItem.from_path(path)
+    assert (item.modality, item.format) == ("document", "pdf")
+    assert "small boat" in pdf_page_texts(item)[0]  # pdfium reads it: a real PDF
+
+
+def test_real_media_keep_their_kind_when_damaged(tmp_path):
+    # binary media whose structure is cut short still go to their decoder (which says why)
+    for data, fmt in ((wav_bytes()[:40], "wav"), (ftyp(b"isom")[:16], "mp4"),
+                      (pdf_bytes()[:64], "pdf")):
+        assert detect(data + b"\x00\x01\x02", "x")[1] == fmt
