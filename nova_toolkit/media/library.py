@@ -79,9 +79,10 @@ class MediaLibrary:
     def key(self, path: str | os.PathLike) -> str:
         """The source key of ``path`` (a URI is returned as it is)."""
         p = os.fspath(path)
-        if is_remote(p):
-            return p
-        location = resolved(p)
+        return p if is_remote(p) else self.key_of_location(resolved(p))
+
+    def key_of_location(self, location: str) -> str:
+        """The key of an absolute, already resolved ``location`` (no file system call)."""
         if self.root is None:
             return location.replace(os.sep, "/")
         try:

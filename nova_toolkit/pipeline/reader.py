@@ -73,13 +73,14 @@ class SourceReader:
         if self._listing is None:
             sources, errors, locations, seen = [], {}, {}, set()
             for walked, error in iter_files(self.paths):
-                source = self.library.key(walked)
+                location = None if is_remote(walked) else resolved(walked)
+                source = walked if location is None else self.library.key_of_location(location)
                 if source in seen:
                     continue  # the same file under another spelling
                 seen.add(source)
                 sources.append(source)
-                if not is_remote(source):  # absolute: a Ray worker has another cwd
-                    locations[source] = resolved(walked)
+                if location is not None:  # absolute: a Ray worker has another cwd
+                    locations[source] = location
                 if error is not None:
                     errors[source] = error
             self._listing = Listing(tuple(sources), errors, locations)
