@@ -45,10 +45,19 @@ def add_aws_options(parser: argparse.ArgumentParser) -> None:
 
 def add_media_root(parser: argparse.ArgumentParser) -> None:
     """``--media-root DIR``: where a collection's media are when they moved or came from elsewhere."""
-    parser.add_argument("--media-root", default=None, metavar="DIR",
+    parser.add_argument("--media-root", default=None, metavar="DIR", type=_folder,
                         help="the folder the collection's media are in, when it is not the "
                              "library root the collection recorded (media moved, or a "
                              "collection made on another machine)")
+
+
+def _folder(text: str) -> str:
+    """An existing folder (argparse refuses anything else in one line)."""
+    import os
+
+    if not os.path.isdir(text):
+        raise argparse.ArgumentTypeError(f"no such folder: {text}")
+    return text
 
 
 def json_arg(text: str | None, what: str) -> dict[str, Any] | None:

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from nova_toolkit._core.errors import InvalidArgumentError
 from nova_toolkit.collection.index_upkeep import IndexUpkeep
 from nova_toolkit.collection.info import CollectionInfo
 from nova_toolkit.collection.metadata import MetadataMixin
@@ -112,6 +113,9 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
         **backend_options
             Passed to the backend's constructor (e.g. ``profile``, ``region``).
         """
+        if media_root is not None and not os.path.isdir(media_root):
+            raise InvalidArgumentError("media_root", "is not a folder (where the collection's "
+                                       "media are)", value=os.fspath(media_root))
         store, emb = open_store(
             path, backend=backend, dimension=dimension, max_chars=max_chars,
             overlap_chars=overlap_chars, segment_seconds=segment_seconds,

@@ -99,3 +99,17 @@ def test_moved_together_then_media_elsewhere_with_media_root(home):
                              "--top-k", "1", "--json", *media, cwd=home)))
     assert hits[0]["source"] == "sub/c.md" and os.path.isfile(hits[0]["path"])
     assert hits[0]["metadata"] == {"course": "cooking"}
+
+
+def assert_refused(done: subprocess.CompletedProcess, says: str) -> None:
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nova-toolkit") and says in lines[0], lines
+
+
+def test_a_media_root_that_is_not_a_folder_is_one_line_exit_2(home):
+    ok(cli("embed", "lib", "--collection", "coll", "--no-progress", cwd=home))
+    for command in (["info"], ["embed", "lib"], ["remove", "--source", "a.txt"]):
+        done = cli(*command, "--collection", "coll", "--media-root", "gone", cwd=home)
+        assert_refused(done, "--media-root: no such folder: gone")
+    assert info("coll", home)["items"] == 3  # nothing stored touched

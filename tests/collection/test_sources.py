@@ -222,3 +222,13 @@ def test_a_collection_from_before_roots_keeps_its_sources(home, local_embedder):
     assert (r.unchanged, r.embedded, r.removed, emb.calls) == (3, 0, [], 0)
     assert old.media_root == os.path.realpath(home)
     assert json.loads(manifest_path.read_text())["media_root"]["relative"] == ".."
+
+
+def test_a_media_root_that_is_not_a_folder_is_refused(home, local_embedder):
+    from nova_toolkit import InvalidArgumentError
+
+    Collection.open("coll", embedder=local_embedder).add(["lib"], progress=False)
+    with pytest.raises(InvalidArgumentError, match="media_root: is not a folder"):
+        Collection.open("coll", media_root=home / "no-such-media")
+    with pytest.raises(InvalidArgumentError, match="media_root"):
+        Collection.open("coll", media_root=home / "lib" / "a.txt")
