@@ -114,6 +114,18 @@ class VectorOps(ClientBase):
         out["ResponseMetadata"] = response_metadata(200)
         return out
 
+    def count_vectors(self, **index: Any) -> int:
+        """Live vectors in an index (non-AWS extension: S3 Vectors reports no count).
+
+        Name the index as for any call. Used to check a derived index against its source
+        without listing every key.
+        """
+        with self._lock:
+            try:
+                return self._index(index).store.count
+            except ApiError as exc:
+                raise exc.to_client_error("CountVectors") from None
+
     def get_vectors(self, **kwargs: Any) -> dict[str, Any]:
         """GetVectors(index, keys (1–100), returnData?, returnMetadata?) → vectors (found ones)."""
         return self._call("GetVectors", kwargs, self._get_vectors)
