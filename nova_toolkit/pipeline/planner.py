@@ -54,6 +54,8 @@ class Embed:
     key: str
     segments: list[Segment]
     note: str = ""
+    #: Thumbnails of its pictures when made where the bytes were (Ray); None: not made yet.
+    thumbnails: tuple | None = None
 
 
 Step = Unchanged | CopyFromCache | AwaitTwin | Embed | Failure

@@ -31,6 +31,7 @@ from nova_toolkit.media import MediaItem
 from nova_toolkit.media.library import MediaLibrary
 from nova_toolkit.pipeline.planner import AwaitTwin, Embed, KnownContent, Planner
 from nova_toolkit.pipeline.reader import Failure, SourceReader
+from nova_toolkit.pipeline.rows import step_thumbnails
 from nova_toolkit.segment import SegmentationConfig
 from nova_toolkit.store import CollectionSettings
 
@@ -154,7 +155,8 @@ class EmbedWorker:
         if todo:
             results = self._embed([step for _, step in todo])
             for (n, step), result in zip(todo, results, strict=True):
-                step = Embed(light(step.item), step.key, step.segments, step.note)
+                step = Embed(light(step.item), step.key, step.segments, step.note,
+                             step_thumbnails(step))  # made here, where the bytes are
                 rows[n] = (rows[n][0], Embedded(step, list(result)))
         packed = pack((i for i, _ in rows), (s for _, s in rows))
         packed["calls"] = np.asarray([1 if todo and n == todo[0][0] else 0

@@ -2,6 +2,8 @@
 
 Pure functions over plain data: a row is a dict of the store's segment columns (the
 vector kept apart as a float32 array), so the writer can stack them into one Arrow table.
+A picture row also carries its ``"thumbnail"`` (a
+:class:`~nova_toolkit.decode.thumbnails.Thumbnail`, or None), which the writer stores apart.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 
+from nova_toolkit.decode.thumbnails import Thumbnail, thumbnail_locator, thumbnails_for
 from nova_toolkit.embedders import EmbedFailure
 from nova_toolkit.media import MediaItem
 from nova_toolkit.pipeline.planner import Embed
@@ -72,9 +75,14 @@ class BuiltRows:
 
 def embedded_rows(step: Embed, results: Sequence, settings: CollectionSettings,
                   meta_json: str | None) -> BuiltRows:
-    """Segment rows for one item's embedder results (an :class:`EmbedFailure` becomes a failure)."""
+    """Segment rows for one item's embedder results (an :class:`EmbedFailure` becomes a failure).
+
+    Each row carries the thumbnail of its spot: the step's own (made where the item's bytes
+    were, :attr:`Embed.thumbnails`), else made here from the item's bytes.
+    """
     by_index = {seg.index: seg for seg in step.segments}
     item = step.item
+    pictures = {t.locator: t for t in step_thumbnails(step)}
     out = BuiltRows()
     for r in results:
         if isinstance(r, EmbedFailure):
@@ -95,9 +103,25 @@ def embedded_rows(step: Embed, results: Sequence, settings: CollectionSettings,
             "snippet": r.snippet or seg.text or "", "truncated_chars": r.truncated_chars,
             "note": note or None, "metadata": meta_json, "model_id": settings.model_id,
             "purpose": settings.purpose, "dimension": settings.dimension,
+            "thumbnail": pictures.get(thumbnail_locator(item.modality, seg.index, seg.page)),
         })
         out.vectors.append(np.asarray(r.vector, dtype=np.float32))
     return out
+
+
+def step_thumbnails(step: Embed) -> tuple[Thumbnail, ...]:
+    """The thumbnails of an embed step: those it carries, else made from its item's bytes
+    (none when the bytes are gone)."""
+    made = getattr(step, "thumbnails", None)
+    if made is not None:
+        return tuple(made)
+    return thumbnails_for(step.item, step.segments) if step.item.data else ()
+
+
+def row_thumbnail_key(row: dict) -> tuple[str, str | None]:
+    """``(content hash, locator)``: what finds a stored row's thumbnail."""
+    return row["content_sha256"], thumbnail_locator(row.get("modality"),
+                                                   row.get("segment_index"), row.get("page"))
 
 
 def copied_rows(rows: Sequence[dict], item: MediaItem, meta_json: str | None) -> list[dict]:

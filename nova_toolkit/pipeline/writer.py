@@ -1,8 +1,12 @@
 """Writer stage: buffers rows and commits them to the :class:`Store` every ``commit_rows``.
 
-Each commit is one atomic ``Store.commit`` (items, segments, failures, replaced sources,
-cleared failures), so a run killed between commits resumes from the last one. Only the
-store's public methods are used.
+Each commit is one atomic ``Store.commit`` (items, segments, failures, thumbnails, replaced
+sources, cleared failures), so a run killed between commits resumes from the last one. Only
+the store's public methods are used.
+
+A row's ``"thumbnail"`` (see :mod:`.rows`) goes to the thumbnails table, one per source and
+spot; rows copied from stored content get the stored thumbnails of that content (never made
+twice). Rows without the key (a caller that rewrites stored rows) keep what is stored.
 """
 
 from __future__ import annotations
@@ -14,7 +18,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from nova_toolkit.store import Store, vectors_to_arrow
+from nova_toolkit.decode.thumbnails import Thumbnail
+from nova_toolkit.pipeline.rows import row_thumbnail_key
+from nova_toolkit.store import Store, thumbnails_schema, vectors_to_arrow
 
 
 @dataclass(frozen=True)
@@ -36,12 +42,21 @@ class BufferedWriter:
         self.rows: list[dict] = []
         self.vectors: list[np.ndarray] = []
         self.fails: list[dict] = []
+        self.thumbs: dict[tuple[str, str], dict] = {}  # (source, locator) -> thumbnail row
         self.remove: set[str] = set()
         self.clear_failures: set[str] = set()
 
     def add_item(self, item_row: dict, rows: Sequence[dict],
                  vectors: Sequence[np.ndarray]) -> None:
         """Buffer one item and its vector rows; its old rows go at the commit."""
+        source = item_row["source"]
+        for row in rows:
+            pic = row.get("thumbnail")
+            if pic is not None:
+                self.thumbs[(source, pic.locator)] = {
+                    "source": source, "content_sha256": item_row["content_sha256"],
+                    "locator": pic.locator, "mime": pic.mime, "width": pic.width,
+                    "height": pic.height, "data": pic.data}
         self.items.append(item_row)
         self.rows.extend(rows)
         self.vectors.extend(vectors)
@@ -53,7 +68,8 @@ class BufferedWriter:
         self.clear_failures.add(failure_row["source"])
 
     def rows_of(self, source: str) -> tuple[list[dict], list[np.ndarray]]:
-        """Rows and vectors of ``source``: buffered ones if any, else the stored ones."""
+        """Rows and vectors of ``source``: buffered ones if any, else the stored ones (with
+        their stored thumbnails)."""
         mine = [i for i, r in enumerate(self.rows) if r["source"] == source]
         if mine:
             return [dict(self.rows[i]) for i in mine], [self.vectors[i] for i in mine]
@@ -61,6 +77,9 @@ class BufferedWriter:
         hit = pc.equal(table.column("source"), source)
         rows = table.filter(hit).drop_columns(["vector"]).to_pylist()
         picked = np.flatnonzero(hit.to_numpy(zero_copy_only=False))
+        stored = stored_thumbnails(self.store, {r["content_sha256"] for r in rows})
+        for row in rows:
+            row["thumbnail"] = stored.get(row_thumbnail_key(row))
         return rows, list(self.store.vectors()[picked])
 
     @property
@@ -76,18 +95,32 @@ class BufferedWriter:
             return None
         segments = None
         if self.rows:
-            cols = {name: [r[name] for r in self.rows] for name in self.rows[0]}
+            cols = {name: [r[name] for r in self.rows] for name in self.rows[0]
+                    if name != "thumbnail"}
             segments = pa.table({**cols, "vector": vectors_to_arrow(np.stack(self.vectors))})
         items = pa.Table.from_pylist(self.items) if self.items else None
         fails = pa.Table.from_pylist(self.fails) if self.fails else None
-        self.store.commit(items=items, segments=segments, failures=fails,
+        thumbs = (pa.Table.from_pylist(list(self.thumbs.values()), schema=thumbnails_schema())
+                  if self.thumbs else None)
+        self.store.commit(items=items, segments=segments, failures=fails, thumbnails=thumbs,
                           remove_sources=self.remove, clear_failures=self.clear_failures)
         done = Committed(len(self.rows), frozenset(self.remove),
                          frozenset(f["source"] for f in self.fails))
         self.items, self.rows, self.vectors, self.fails = [], [], [], []
+        self.thumbs = {}
         self.remove, self.clear_failures = set(), set()
         return done
 
     def remove_sources(self, sources: Iterable[str]) -> None:
         """Commit the removal of every row of ``sources`` (files gone from a folder)."""
         self.store.commit(remove_sources=list(sources))
+
+
+def stored_thumbnails(store: Store, contents: set[str]) -> dict[tuple[str, str], Thumbnail]:
+    """``{(content hash, locator): Thumbnail}`` stored for ``contents``."""
+    if not contents:
+        return {}
+    table = store.thumbnails(contents=contents)
+    return {(r["content_sha256"], r["locator"]): Thumbnail(r["locator"], r["data"], r["width"],
+                                                          r["height"], r["mime"])
+            for r in table.to_pylist()}

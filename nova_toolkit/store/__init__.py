@@ -6,6 +6,7 @@ Layout of a collection directory::
     items/part-*.parquet     one row per source file
     segments/part-*.parquet  one row per vector (key, source, offsets, snippet, vector...)
     failures/part-*.parquet  one row per thing that went wrong, with the reason
+    thumbnails/part-*.parquet  small JPEGs of picture rows (images, video frames, PDF pages)
     .lock                    held by the one writer
 
 Parts are immutable. A commit writes its new parts (temp file, fsync, rename),
@@ -17,7 +18,8 @@ Arrow schema metadata as well as in the manifest (like LanceDB's embedding confi
 
 Modules: :mod:`.settings` (what a collection is built with, the cache key),
 :mod:`.errors`, :mod:`.schemas` (tables, vector column), :mod:`.manifest`,
-:mod:`.parts` (part files and the source index), :mod:`.store` (:class:`Store`).
+:mod:`.parts` (part files and the source index), :mod:`.thumbnails` (reading them, keeping
+them across rewrites), :mod:`.store` (:class:`Store`).
 The atomic-write helpers live in :mod:`nova_toolkit._core.atomic` and are re-exported
 here. This package never imports FAISS: the index is derived from the store elsewhere.
 """
@@ -39,6 +41,7 @@ from .schemas import (
     failures_schema,
     items_schema,
     segments_schema,
+    thumbnails_schema,
     vectors_to_arrow,
 )
 from .settings import FIXED_SETTINGS, CollectionSettings, cache_key
@@ -67,5 +70,6 @@ __all__ = [
     "failures_schema",
     "items_schema",
     "segments_schema",
+    "thumbnails_schema",
     "vectors_to_arrow",
 ]

@@ -1,4 +1,10 @@
-"""The Arrow schemas of a collection's three tables and the vector column's conversions.
+"""The Arrow schemas of a collection's tables and the vector column's conversions.
+
+``items``, ``segments`` and ``failures`` hold what was embedded; ``thumbnails`` holds small
+pictures of the picture rows (one per source and spot, see
+:func:`nova_toolkit.decode.thumbnails.thumbnail_locator`), apart from the segment rows so that
+reading rows and vectors never reads picture bytes. A collection written before the
+``thumbnails`` table existed simply has no part of it (:func:`~.manifest.read_manifest`).
 
 Every part carries the collection's settings in its schema metadata under
 :data:`SCHEMA_KEY` (like LanceDB's embedding config), as well as the manifest does.
@@ -11,7 +17,7 @@ import pyarrow as pa
 
 from .errors import StoreError
 
-TABLES = ("items", "segments", "failures")
+TABLES = ("items", "segments", "failures", "thumbnails")
 SCHEMA_KEY = b"nova_toolkit"
 
 
@@ -69,11 +75,25 @@ def failures_schema() -> pa.Schema:
     ])
 
 
+def thumbnails_schema() -> pa.Schema:
+    """One small picture per source and spot (image, video window, PDF page)."""
+    return pa.schema([
+        ("source", pa.string()),
+        ("content_sha256", pa.string()),
+        ("locator", pa.string()),  # "image" | "segment=N" | "page=N"
+        ("mime", pa.string()),
+        ("width", pa.int32()),
+        ("height", pa.int32()),
+        ("data", pa.binary()),
+    ])
+
+
 def table_schema(name: str, dimension: int, settings_json: str) -> pa.Schema:
     """The schema of table ``name`` with the collection's settings in its metadata."""
     schema = {
         "items": items_schema,
         "failures": failures_schema,
+        "thumbnails": thumbnails_schema,
         "segments": lambda: segments_schema(dimension),
     }[name]()
     return schema.with_metadata({SCHEMA_KEY: settings_json})

@@ -46,6 +46,7 @@ from .parts import (
 )
 from .schemas import TABLES, arrow_to_vectors, table_schema
 from .settings import CollectionSettings
+from .thumbnails import carried_thumbnails, read_thumbnails
 
 
 class Store:
@@ -189,6 +190,13 @@ class Store:
             self._cache["vectors"] = vecs
         return self._cache["vectors"]
 
+    def thumbnails(self, *, sources: Iterable[str] | None = None,
+                   contents: Iterable[str] | None = None) -> pa.Table:
+        """Stored thumbnails, only those of ``sources`` / ``contents`` when given (not cached:
+        rows and vectors are read without them)."""
+        return read_thumbnails(self.root, self._manifest["parts"]["thumbnails"],
+                               sources=sources, contents=contents)
+
     def _schema(self, name: str) -> pa.Schema:
         return table_schema(name, self.settings.dimension, json.dumps(self._manifest["settings"]))
 
@@ -199,6 +207,7 @@ class Store:
         items: pa.Table | None = None,
         segments: pa.Table | None = None,
         failures: pa.Table | None = None,
+        thumbnails: pa.Table | None = None,
         remove_sources: Iterable[str] = (),
         clear_failures: Iterable[str] = (),
     ) -> None:
@@ -206,6 +215,8 @@ class Store:
 
         ``clear_failures`` removes only the failure rows of those sources (a new
         failure replaces an old one without dropping the vectors stored before).
+        A source removed and re-added (in ``items``) with the same content keeps its stored
+        thumbnails unless ``thumbnails`` has rows for it (:func:`.thumbnails.carried_thumbnails`).
 
         New parts are written first; removals rewrite only the parts that hold
         such sources (found in the source index, not by reading every part); the
@@ -216,7 +227,7 @@ class Store:
             raise StoreError("commit() needs the writer lock: use `with store.writer():`")
         remove_all = set(remove_sources)
         removals = {"items": remove_all, "segments": remove_all,
-                    "failures": remove_all | set(clear_failures)}
+                    "failures": remove_all | set(clear_failures), "thumbnails": remove_all}
         stats = CommitStats()
         new_parts = {t: list(self._manifest["parts"][t]) for t in TABLES}
         learnt: list[tuple[str, str, list[str]]] = []  # (table, new part, its sources)
@@ -224,7 +235,10 @@ class Store:
         dropped: list[tuple[str, str]] = []  # (table, part made obsolete)
         written: list[Path] = []
         try:
-            for name, added in (("items", items), ("segments", segments), ("failures", failures)):
+            if remove_all:
+                thumbnails = self._carried_thumbnails(thumbnails, items, remove_all, stats, shared)
+            for name, added in (("items", items), ("segments", segments), ("failures", failures),
+                                ("thumbnails", thumbnails)):
                 remove = removals[name]
                 if remove:
                     new_parts[name] = self._remove(name, new_parts[name], remove, stats,
@@ -277,6 +291,19 @@ class Store:
         manifest["updated_at"] = time.time()
         write_manifest(self.root, manifest)
         self._manifest = manifest
+
+    def _carried_thumbnails(self, given: pa.Table | None, items: pa.Table | None,
+                            remove: set[str], stats: CommitStats,
+                            shared: dict[str, str]) -> pa.Table | None:
+        index = self._index["thumbnails"]
+        folder = self.root / "thumbnails"
+        loaded = index.sync(self._manifest["parts"]["thumbnails"],
+                            lambda p: read_part_sources(folder / p, shared))
+        if loaded:
+            stats.sources_read["thumbnails"] = loaded
+        return carried_thumbnails(
+            index, lambda parts, sources: read_thumbnails(self.root, parts, sources=sources),
+            given, items, remove)
 
     def _remove(self, name: str, parts: list[str], remove: set[str], stats: CommitStats,
                 learnt: list, dropped: list, written: list[Path],

@@ -9,7 +9,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from nova_toolkit.viz.hover import _is_num, trim, where
-from nova_toolkit.viz.previews import _resolve, _source_paths, thumbnail
+from nova_toolkit.viz.previews import (
+    _resolve,
+    _source_paths,
+    row_spot,
+    source_contents,
+    stored_thumbnails,
+    thumbnail,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from nova_toolkit._core.view import CollectionView
@@ -36,10 +43,19 @@ _MIME = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".ogg": "audio/ogg", ".flac"
 
 def hits_html(hits, *, collection: CollectionView | None = None, embed_media: bool = True,
               px: int = 160) -> str:
-    """HTML cards for search hits: thumbnails, ``<audio>/<video>`` from the segment's offset."""
+    """HTML cards for search hits: thumbnails, ``<audio>/<video>`` from the segment's offset.
+
+    A picture is the collection's stored thumbnail when it has one (so a gallery shows pictures
+    without the media), else made from the media file at ``px``.
+    """
     if hasattr(hits, "to_dict") and not isinstance(hits, list):
         hits = hits.to_dict("records")
     paths = _source_paths(collection) if collection is not None else {}
+    stored: dict = {}
+    contents: dict[str, str] = {}
+    if collection is not None:
+        contents = source_contents(collection)
+        stored = stored_thumbnails(collection, (row_spot(h, contents) for h in hits))
     cards = []
     for rank, h in enumerate(hits, 1):
         seg = h.get("segment") or h
@@ -49,11 +65,16 @@ def hits_html(hits, *, collection: CollectionView | None = None, embed_media: bo
         path = _resolve(source, paths)
         modality = h.get("modality", "")
         media = ""
-        if path and modality in ("image", "document") or (
-                path and modality == "video" and not embed_media):
-            uri = thumbnail(row, path, px)
-            if uri:
-                media = f'<img src="{uri}" style="max-width:{px}px;max-height:{px}px">'
+        uri = None
+        # a video whose file is embedded as a player needs no picture
+        if modality in ("image", "document") or (
+                modality == "video" and not (path and embed_media)):
+            spot = row_spot(row, contents)
+            uri = stored.get(spot) if spot is not None else None
+            if uri is None and path:
+                uri = thumbnail(row, path, px)
+        if uri:
+            media = f'<img src="{uri}" style="max-width:{px}px;max-height:{px}px">'
         if path and modality in ("audio", "video"):
             ext = Path(path).suffix.lower()
             mime = _MIME.get(ext, f"{modality}/{ext.lstrip('.')}")

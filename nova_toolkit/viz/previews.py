@@ -1,6 +1,10 @@
 """Thumbnails of picture rows (images, video key frames, PDF pages) as small JPEG data URIs.
 
-Also where a row's file is on disk (the store's item paths, else the source itself).
+A row's thumbnail is the one stored in the collection when there is one (made while embedding,
+found by content hash and spot: :mod:`nova_toolkit.store.thumbnails`), so maps and galleries
+show pictures even where the media are absent; otherwise it is made from the media file, as
+for a collection written before thumbnails were stored. Also where a row's file is on disk
+(the store's item paths, else the source itself).
 """
 
 from __future__ import annotations
@@ -9,8 +13,10 @@ import base64
 import io
 import os
 import subprocess
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from nova_toolkit.decode.thumbnails import THUMB_PX, thumbnail_locator
 from nova_toolkit.viz.hover import _is_num
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -18,7 +24,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from nova_toolkit._core.view import CollectionView
 
-THUMB_PX = 96
+__all__ = ["MAX_THUMBNAILS", "THUMB_PX", "row_spot", "source_contents", "stored_thumbnails",
+           "thumbnail", "thumbnails"]
+
 MAX_THUMBNAILS = 2000        # ≈ 3–5 KB each: a 100k-point map stays well under 50 MB
 
 
@@ -77,6 +85,53 @@ def thumbnail(row: dict, path: str | None = None, px: int = THUMB_PX) -> str | N
     return None
 
 
+Spot = tuple[str, str]  # (content hash, locator)
+
+
+def row_spot(row: dict, contents: dict[str, str] | None = None) -> Spot | None:
+    """``(content hash, locator)`` of a row's picture (None when it has none): the row's own
+    hash, else its source's in ``contents``; the segment index from ``segment.index`` too."""
+    seg = row.get("segment") if isinstance(row.get("segment"), dict) else {}
+    index = row.get("segment_index", seg.get("index"))
+    page = row.get("page", seg.get("page"))
+    locator = thumbnail_locator(row.get("modality"), index if _is_num(index) else None,
+                                page if _is_num(page) else None)
+    sha = row.get("content_sha256") or (contents or {}).get(str(row.get("source", "")))
+    return (str(sha), locator) if sha and locator else None
+
+
+def source_contents(collection: CollectionView) -> dict[str, str]:
+    """``{source: content hash}`` of the stored items."""
+    items = collection.store.items()
+    if not items.num_rows:
+        return {}
+    return dict(zip(items.column("source").to_pylist(),
+                    items.column("content_sha256").to_pylist(), strict=True))
+
+
+def stored_thumbnails(collection: CollectionView, spots: Iterable[Spot | None]
+                      ) -> dict[Spot, str]:
+    """``{spot: data URI}`` of the thumbnails the collection stores for ``spots``.
+
+    Empty for a collection without stored thumbnails (written before they existed) or a view
+    whose store cannot read them.
+    """
+    wanted = {s for s in spots if s is not None}
+    read = getattr(collection.store, "thumbnails", None)
+    if not wanted or read is None:
+        return {}
+    try:
+        table = read(contents={sha for sha, _ in wanted})
+    except Exception:  # a damaged thumbnail part must not break the map: use the media
+        return {}
+    out = {}
+    for row in table.to_pylist():
+        spot = (row["content_sha256"], row["locator"])
+        if spot in wanted and row["data"]:
+            out[spot] = f"data:{row['mime']};base64," + base64.b64encode(row["data"]).decode()
+    return out
+
+
 def _source_paths(collection: CollectionView) -> dict[str, str]:
     items = collection.store.items()
     if not items.num_rows:
@@ -99,18 +154,27 @@ def _resolve(source: str, paths: dict[str, str]) -> str | None:
 
 def thumbnails(collection: CollectionView, df: pd.DataFrame | None = None, *,
                max_thumbnails: int = MAX_THUMBNAILS, px: int = THUMB_PX) -> dict[str, str]:
-    """``{row key: data URI}`` for up to ``max_thumbnails`` picture rows (images first)."""
+    """``{row key: data URI}`` for up to ``max_thumbnails`` picture rows (images first).
+
+    The stored thumbnail of a row first; else one made from its media file (at ``px``), when
+    the file is there. Document pages show for text rows as well as image rows.
+    """
     df = collection.to_pandas() if df is None else df
-    paths = _source_paths(collection)
     order = {"image": 0, "video": 1, "document": 2}
     rows = [r for r in df.to_dict("records") if r["modality"] in order
-            and not (r["modality"] == "video" and r["embedding_type"] == "AUDIO")
-            and not (r["modality"] == "document" and r["embedding_type"] == "TEXT")]
+            and not (r["modality"] == "video" and r["embedding_type"] == "AUDIO")]
     rows.sort(key=lambda r: order[r["modality"]])
+    rows = rows[: max(0, int(max_thumbnails))]
+    spots = [row_spot(r) for r in rows]
+    stored = stored_thumbnails(collection, spots)
+    paths: dict[str, str] | None = None
     out: dict[str, str] = {}
-    for r in rows[: max(0, int(max_thumbnails))]:
-        path = _resolve(r["source"], paths)
-        uri = thumbnail(r, path, px) if path else None
+    for r, spot in zip(rows, spots, strict=True):
+        uri = stored.get(spot) if spot is not None else None
+        if uri is None:
+            paths = _source_paths(collection) if paths is None else paths
+            path = _resolve(r["source"], paths)
+            uri = thumbnail(r, path, px) if path else None
         if uri:
             out[r["key"]] = uri
     return out
