@@ -232,3 +232,13 @@ def test_a_media_root_that_is_not_a_folder_is_refused(home, local_embedder):
         Collection.open("coll", media_root=home / "no-such-media")
     with pytest.raises(InvalidArgumentError, match="media_root"):
         Collection.open("coll", media_root=home / "lib" / "a.txt")
+
+
+def test_a_truncated_copy_keeps_the_library_root(home, local_embedder):
+    c = Collection.open("coll", embedder=local_embedder)
+    c.add(["lib"], progress=False)
+    small = c.with_dimension(256, home / "elsewhere" / "small")
+    assert small.media_root == c.media_root and stored(small) == KEYS
+    manifest = json.loads((home / "elsewhere" / "small" / MANIFEST).read_text())
+    assert manifest["media_root"]["relative"] == "../../lib"  # from the copy's own folder
+    assert os.path.isfile(small.locate("sub/c.md"))
