@@ -6,6 +6,7 @@ cloudpickle), since Ray's workers do not have ``tests/`` on their path.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -57,7 +58,8 @@ def many_texts(root: Path, n: int) -> Path:
 
 
 def snapshot(coll) -> dict:
-    """What must be equal between engines: rows by key (vectors apart), items, failures."""
+    """What must be equal between engines: rows by key (vectors apart), items, failures,
+    thumbnails."""
     table = coll.to_arrow(vectors=True).sort_by("key")
     skip = {"vector"}
     rows = {r["key"]: {k: v for k, v in r.items() if k not in skip}
@@ -68,13 +70,22 @@ def snapshot(coll) -> dict:
                    for r in coll.store.items().to_pylist())
     failures = sorted((r["source"], r["stage"], r["segment_index"], r["reason"])
                       for r in coll.failures().to_pylist())
-    return {"rows": rows, "vectors": vectors, "items": items, "failures": failures}
+    return {"rows": rows, "vectors": vectors, "items": items, "failures": failures,
+            "thumbnails": thumbnail_rows(coll.store)}
+
+
+def thumbnail_rows(store) -> list[tuple]:
+    """The stored thumbnails, sorted: (source, content hash, locator, size, bytes' SHA-256)."""
+    return sorted((r["source"], r["content_sha256"], r["locator"], r["width"], r["height"],
+                   hashlib.sha256(r["data"]).hexdigest())
+                  for r in store.thumbnails().to_pylist())
 
 
 def assert_same(a: dict, b: dict) -> None:
     """Two snapshots hold the same collection (vectors equal to float32 rounding)."""
     assert a["items"] == b["items"]
     assert a["failures"] == b["failures"]
+    assert a["thumbnails"] == b["thumbnails"]
     assert a["rows"] == b["rows"]
     np.testing.assert_allclose(a["vectors"], b["vectors"], atol=1e-5)
 

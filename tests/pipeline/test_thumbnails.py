@@ -2,7 +2,8 @@
 
 One per picture spot (the image, each video window, each PDF page), a few KB each, in their
 own table: rows, vectors and search never read them; cached content makes none again; they
-follow their rows through metadata updates, content changes and removal.
+follow their rows through metadata updates, content changes and removal; the Ray engine
+(which makes them in its embed actors) stores the same ones.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from ray_helpers import thumbnail_rows
 from thumbnail_helpers import (
     MAX_THUMB_BYTES,
     PICTURES,
@@ -18,6 +20,7 @@ from thumbnail_helpers import (
     embed_pictures,
     expected_spots,
     jpeg,
+    picture_library,
 )
 
 from nova_toolkit.collection import Collection
@@ -133,3 +136,16 @@ def test_thumbnails_follow_their_rows(pictures):
     coll.remove([cat])
     assert cat_thumbs() == []
     assert store.thumbnails().num_rows == len(expected_spots(store))
+
+
+def test_the_ray_engine_stores_the_same_thumbnails(embedded, tmp_path, ray_cluster):
+    from nova_toolkit.pipeline.ray_engine import RayEngine
+
+    library = picture_library(tmp_path / "library")
+    remote = Collection.open(tmp_path / "ray")
+    report = remote.add([str(library)], progress=False,
+                        engine=RayEngine(workers=2, worker_cpus=0.5))
+    assert report.failed == 0 and report.embedded == len(PICTURES)
+    local = thumbnail_rows(Store.open(embedded))
+    assert len(local) == len(expected_spots(remote.store))
+    assert thumbnail_rows(remote.store) == local
