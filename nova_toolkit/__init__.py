@@ -29,6 +29,7 @@ _EXPORTS = {
     # the package's own errors (every one a NovaToolkitError; see nova_toolkit._core.errors)
     "NovaToolkitError": "nova_toolkit._core.errors",
     "InvalidArgumentError": "nova_toolkit._core.errors",
+    "ConfigurationError": "nova_toolkit._core.errors",
     "StoreError": "nova_toolkit.store",
     "CollectionNotFoundError": "nova_toolkit.store",
     "CollectionLockedError": "nova_toolkit.store",

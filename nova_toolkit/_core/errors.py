@@ -22,6 +22,13 @@ class NovaToolkitError(Exception):
     """Base class of the errors nova_toolkit raises for input a user can correct."""
 
 
+class ConfigurationError(NovaToolkitError):
+    """The environment cannot serve the run (no such AWS profile, no credentials, ...).
+
+    Raised once, before any file is embedded, so a run does not record every file as failed.
+    """
+
+
 class InvalidArgumentError(NovaToolkitError, ValueError):
     """An argument got a value the call cannot take.
 

@@ -81,7 +81,8 @@ def test_failures_decoding_notes_and_lazy_modalities(tmp_path, store):
     p = Planner.for_store(store, segmentation=SEGMENTATION, modalities=modalities)
     blank = MediaItem.from_path(write(tmp_path / "blank.txt", "   \n\n  "))
     assert p.plan(blank) == Failure(blank.source, "segment", "nothing to embed (no text)")
-    pdfish = MediaItem.from_bytes(b"%PDF-1.4 not really", source="x.pdf")
+    # a PDF header and its binary comment line (plain text quoting %PDF- is text now)
+    pdfish = MediaItem.from_bytes(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\nnot really", source="x.pdf")
     got = p.plan(pdfish)
     assert isinstance(got, Failure) and got.stage == "embed" and "cannot embed" in got.reason
     latin = MediaItem.from_path(write(tmp_path / "l1.txt", "café crème brûlée".encode("latin-1")))

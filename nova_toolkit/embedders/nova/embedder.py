@@ -21,12 +21,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nova_toolkit._core.errors import InvalidArgumentError
+from nova_toolkit._core.errors import ConfigurationError, InvalidArgumentError
 from nova_toolkit.embedders.base import Embedding, EmbedFailure, l2_normalize
 from nova_toolkit.embedders.document_modes import check_document_mode
 from nova_toolkit.embedders.nova import bodies
 from nova_toolkit.embedders.nova.async_invoke import AsyncRunner
 from nova_toolkit.embedders.nova.async_split import AsyncLimits, embed_media_async, embed_text_async
+from nova_toolkit.embedders.nova.configuration import check_aws_configuration
 from nova_toolkit.embedders.nova.constants import (
     DEFAULT_DIMENSION,
     DIMENSIONS,
@@ -165,6 +166,7 @@ class NovaEmbedder:
     # -- clients ---------------------------------------------------------------------------
     def _client(self, service: str) -> Any:
         session = make_session(self.profile, self.region)
+        check_aws_configuration(session, self.profile)  # a run stops here, before any file
         return make_client(session, service, pool_size=self.pool_size,
                            endpoint_url=self.endpoint_url, max_attempts=self.max_attempts,
                            retry_mode=self.retry_mode, read_timeout=self.read_timeout,
@@ -301,6 +303,8 @@ class NovaEmbedder:
         def guarded(i: int) -> Result:
             try:
                 return tasks[i]()
+            except ConfigurationError:
+                raise  # no file can succeed: the run stops
             except (PermanentError, ValueError) as exc:  # a request Nova would refuse
                 self.usage.add(failures=1)
                 return [EmbedFailure(j, str(exc)) for j in indexes[i]]
