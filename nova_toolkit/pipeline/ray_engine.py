@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from nova_toolkit._core.errors import ConfigurationError
 from nova_toolkit.pipeline.planner import (
     AwaitTwin,
     CopyFromCache,
@@ -231,6 +232,9 @@ class RayAddRunner(AddRunner):
                 except Exception as exc:  # noqa: BLE001 - lost sources become failure rows
                     self._lost(received, exc)
                     break
+                fatal = next((str(f) for f in batch.get("fatal", ()) if f), "")
+                if fatal:  # a worker's configuration cannot serve any file: stop, record none
+                    raise ConfigurationError(f"on a Ray worker: {fatal}")
                 self.report.embedder_calls += int(batch["calls"].sum())
                 self.nodes.update(str(n) for n in batch["node"])
                 for i, step in unpack(batch):

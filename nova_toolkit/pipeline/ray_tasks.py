@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from nova_toolkit._core.errors import ConfigurationError
 from nova_toolkit.embedders import EmbedFailure
 from nova_toolkit.media import MediaItem
 from nova_toolkit.media.library import MediaLibrary
@@ -148,6 +149,7 @@ class EmbedWorker:
         self.embedder = build()
         self.purpose = purpose
         self.node = ray.get_runtime_context().get_node_id()
+        self.fatal = ""  # a ConfigurationError's message: the driver stops the run on it
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         rows = unpack(batch)
@@ -162,6 +164,7 @@ class EmbedWorker:
         packed["calls"] = np.asarray([1 if todo and n == todo[0][0] else 0
                                       for n in range(len(rows))], dtype=np.int64)
         packed["node"] = np.asarray([self.node] * len(rows), dtype=object)
+        packed["fatal"] = np.asarray([self.fatal] * len(rows), dtype=object)
         return packed
 
     def _embed(self, steps: list[Embed]) -> list[list]:
@@ -169,6 +172,9 @@ class EmbedWorker:
         try:
             return self.embedder.embed([(s.item, s.segments) for s in steps],
                                        purpose=self.purpose)
+        except ConfigurationError as exc:  # this worker's AWS setup: no file can succeed
+            self.fatal = str(exc)
+            return [[EmbedFailure(seg.index, self.fatal) for seg in s.segments] for s in steps]
         except Exception as exc:  # noqa: BLE001 - becomes failure rows, the run goes on
             reason = f"embedder error: {type(exc).__name__}: {exc}"
             return [[EmbedFailure(seg.index, reason) for seg in s.segments] for s in steps]

@@ -118,3 +118,21 @@ def test_nova_under_ray_shares_one_quota(ray_cluster, quota_twin, tmp_path, monk
           f"{outcomes.get('InvokeModel:ThrottlingException', 0)}")
     assert max(per_second.values()) <= QUOTA + 1, per_second
     assert span + 1 >= (DISTINCT - 1) / QUOTA  # paced: unpaced, 16 threads would take < 1 s
+
+
+def test_a_workers_bad_aws_configuration_stops_the_run(ray_cluster, tmp_path):
+    from nova_toolkit import ConfigurationError
+
+    lib = tmp_path / "library"
+    lib.mkdir()
+    for i in range(6):
+        (lib / f"n{i}.txt").write_text(f"Note {i} about the tides.\n")
+    # the profile is looked up on the Ray workers, which have no such profile: nothing can
+    # succeed, so the run stops with the reason instead of storing six failures
+    coll = Collection.open(tmp_path / "coll", backend="nova", dimension=256,
+                           endpoint_url="http://127.0.0.1:9", region="us-east-1",
+                           profile="nosuchprofile-on-the-workers")
+    with pytest.raises(ConfigurationError, match="on a Ray worker: --profile "
+                                                 "'nosuchprofile-on-the-workers'"):
+        coll.add([str(lib)], progress=False, engine=RayEngine(workers=1, batch_items=2))
+    assert coll.store.failures().num_rows == 0 and len(coll) == 0
