@@ -290,7 +290,8 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
         with target.writer():
             if self.media_root is not None:  # the copy's keys are relative to the same root
                 target.record_media_root(self.media_root)
-            target.commit(items=items, segments=segs, failures=self.store.failures())
+            target.commit(items=items, segments=segs, failures=self.store.failures(),
+                          thumbnails=self.store.thumbnails())
         return Collection(target, None, backend_options=self._backend_options)
 
     def embedder_factory_info(self):

@@ -132,6 +132,9 @@ def test_thumbnails_follow_their_rows(pictures):
     (after,) = cat_thumbs()
     assert after["content_sha256"] != before[0]["content_sha256"]
     assert after["data"] != before[0]["data"]
+    # a copy at a smaller dimension keeps them (no embedder call, no picture made)
+    small = coll.with_dimension(256, coll.path.parent / "small")
+    assert thumbnail_rows(small.store) == thumbnail_rows(store)
     # removal takes the pictures too
     coll.remove([cat])
     assert cat_thumbs() == []
