@@ -20,8 +20,9 @@ class CollectionInfo(dict):
         counts = [("items", self.get("items")), ("vectors", self.get("segments")),
                   ("failures", self.get("failures"))]
         counts += [(f"· {m}", n) for m, n in sorted(self.get("items_by_modality", {}).items())]
-        settings = [(k, s[k]) for k in ("backend", "model_id", "dimension", "purpose",
-                                        "document_mode") if s.get(k) is not None]
+        settings = [("media root", self["media_root"])] if self.get("media_root") else []
+        settings += [(k, s[k]) for k in ("backend", "model_id", "dimension", "purpose",
+                                         "document_mode") if s.get(k) is not None]
         settings.append(("segmentation", json.dumps(s.get("segmentation", {}),
                                                      sort_keys=True)))
 

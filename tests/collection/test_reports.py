@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -50,6 +51,7 @@ def test_info_is_a_json_able_dict_with_a_notebook_table(tmp_path, local_embedder
     assert "1 items (text 1), 1 vectors, 2 failures" in repr(info)
     page = info._repr_html_()
     assert "<table>" in page and info["settings"]["model_id"] in page
+    assert "media root" in page and html.escape(info["media_root"]) in page
 
 
 def test_the_cli_prints_each_failure_once(tmp_path):
