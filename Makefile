@@ -68,7 +68,7 @@ bench: install-dev
 	$(BIN)/python benchmarks/bench_index.py
 	$(BIN)/python benchmarks/bench_cache.py
 
-# JupyterLab on the notebooks (jupytext opens the paired .py files as notebooks)
+# JupyterLab on the notebooks (.ipynb, outputs stripped)
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab notebooks/
 

@@ -26,6 +26,9 @@ _EXPORTS = {
     "get_embedder": "nova_toolkit.embedders",
     "register_embedder": "nova_toolkit.embedders",
     "local_client": "nova_toolkit.vectors",
+    # the sample library and the notebooks' folders, found from any working directory
+    "sample_library": "nova_toolkit.datasets",
+    "SampleDataNotFoundError": "nova_toolkit.datasets",
     # the package's own errors (every one a NovaToolkitError; see nova_toolkit._core.errors)
     "NovaToolkitError": "nova_toolkit._core.errors",
     "InvalidArgumentError": "nova_toolkit._core.errors",

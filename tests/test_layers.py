@@ -24,14 +24,16 @@ ROOT = Path(__file__).resolve().parents[1] / PACKAGE
 # Rooms from the bottom up (/work/shared/DESIGN.md's room table, adapted to the package as it is).
 # A module may import its own room and any room listed before it, never one listed after.
 # Where it departs from or adds to the table, and why:
-# - ``_core`` is the floor: shared helpers that know no other room.
+# - ``_core`` is the floor: shared helpers that know no other room. ``datasets`` (where the
+#   sample library and the notebooks' folders are) knows only ``_core`` and shares the floor.
 # - ``store`` sits below ``vectors`` as in the table (the store must not import faiss; the mirror
 #   may use store-level helpers). ``decode`` above ``media``: decoders raise ``MediaError``.
 # - ``search_modes`` is the collection's search front, so it shares the collection's rank.
-# - ``evaluation`` reads a collection like ``analysis`` does, so it shares analysis' rank.
+# - ``evaluation`` reads a collection like ``analysis`` does, so it shares analysis' rank; so does
+#   ``workshop`` (the workshop notebook's self-checks, which compute answers with ``analysis``).
 # - ``twin`` serves the embedders and the mirror over HTTP; only the CLI sits above it.
 LAYERS: list[tuple[str, ...]] = [
-    ("_core",),
+    ("_core", "datasets"),
     ("media",),
     ("decode",),
     ("segment",),
@@ -40,7 +42,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("vectors",),
     ("pipeline",),
     ("collection", "search_modes"),
-    ("analysis", "evaluation"),
+    ("analysis", "evaluation", "workshop"),
     ("viz",),
     ("explore", "twin"),
     ("cli",),

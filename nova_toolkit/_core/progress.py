@@ -111,8 +111,10 @@ class AddProgress:
         """The whole status in one line of text."""
         n, total = len(self.done), self.total
         pct = 100 * n / total if total else 100.0
-        return (f"{self.desc}: {n}/{total} files ({pct:.0f} %), {self.detail()}, "
-                f"{time.perf_counter() - self.started:.0f} s, ETA {eta_text(self.eta())}")
+        took = time.perf_counter() - self.started
+        when = (f"done in {took:.0f} s" if n >= total
+                else f"{took:.0f} s, ETA {eta_text(self.eta())}")
+        return f"{self.desc}: {n}/{total} files ({pct:.0f} %), {self.detail()}, {when}"
 
     def _bundle(self) -> dict[str, str]:
         value = len(self.done)

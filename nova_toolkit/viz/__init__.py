@@ -13,7 +13,8 @@ Nothing here computes embeddings; projection and clustering come from
 
 The modules: ``hover`` (hover text, offsets), ``previews`` (thumbnails), ``map_figure`` (the
 semantic map), ``html_export`` (standalone HTML), ``map_selection`` (Jupyter selection) and
-``gallery`` (search-hit cards).
+``gallery`` (search-hit cards), ``notebook_html`` (the offline plotly renderer set on import in
+a Jupyter kernel, and a notebook exported to static HTML with nothing from a CDN).
 """
 
 from __future__ import annotations
@@ -30,9 +31,14 @@ from nova_toolkit.viz.map_figure import MODALITY_COLORS as MODALITY_COLORS
 from nova_toolkit.viz.map_figure import NONE_LABEL as NONE_LABEL
 from nova_toolkit.viz.map_figure import semantic_map
 from nova_toolkit.viz.map_selection import MapSelection, interactive_map
+from nova_toolkit.viz.notebook_html import export_notebook, use_offline_renderer
 from nova_toolkit.viz.previews import MAX_THUMBNAILS as MAX_THUMBNAILS
 from nova_toolkit.viz.previews import THUMB_PX as THUMB_PX
 from nova_toolkit.viz.previews import thumbnail, thumbnails
 
-__all__ = ["MapSelection", "export_html", "hits_html", "hover_text", "interactive_map",
-           "semantic_map", "show_hits", "thumbnail", "thumbnails", "where"]
+__all__ = ["MapSelection", "export_html", "export_notebook", "hits_html", "hover_text",
+           "interactive_map", "semantic_map", "show_hits", "thumbnail", "thumbnails",
+           "use_offline_renderer", "where"]
+
+# in a Jupyter kernel, plotly figures also draw in the notebook exported to HTML (no CDN)
+use_offline_renderer()
