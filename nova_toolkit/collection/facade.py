@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from nova_toolkit.embedders import Embedder
 from nova_toolkit.media.library import MediaLibrary
 from nova_toolkit.pipeline.metadata_update import given_metadata
 from nova_toolkit.pipeline.ray_engine import RayEngine
-from nova_toolkit.pipeline.reader import stored_library
+from nova_toolkit.pipeline.reader import SourceReader, stored_library
 from nova_toolkit.pipeline.runner import AddReport, AddRunner
 from nova_toolkit.segment import SegmentationConfig
 from nova_toolkit.store import CollectionSettings, Store, cache_key, vectors_to_arrow
@@ -174,6 +175,7 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
         commit_rows: int = 4096,
         progress: bool = True,
         engine: str | RayEngine = "local",
+        follow_links: bool = False,
     ) -> AddReport:
         """Embed files and folders into the collection, using the cache.
 
@@ -202,6 +204,10 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
             Embed in this process, or on Ray Data (reading and segmenting in tasks,
             embedding in an actor pool; this process still commits). The same collection
             comes out of both.
+        follow_links : bool
+            Follow symbolic links that lead out of a folder being walked (default: each is a
+            failure saying it was not followed, so nothing outside the folder is read or
+            sent to a model). Links within the folder, and paths named here, are followed.
         """
         if isinstance(paths, (str, os.PathLike)):
             paths = [paths]
@@ -209,7 +215,8 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
         meta_json = given_metadata(metadata)
         options = dict(segmentation=self.segmentation, embedder=lambda: self.embedder,
                        batch_segments=batch_segments, commit_rows=commit_rows,
-                       progress=progress, media_root=self._media_root)
+                       progress=progress, media_root=self._media_root,
+                       reader=partial(SourceReader, follow_links=follow_links))
         if engine == "local":
             runner = self.runner_class(self.store, **options)
         else:

@@ -31,7 +31,7 @@ from nova_toolkit.media.s3 import iter_s3 as iter_s3
 from nova_toolkit.media.s3 import parse_s3_uri
 from nova_toolkit.media.text import SNIFF_BYTES as SNIFF_BYTES
 from nova_toolkit.media.text import DecodedText, decode_text
-from nova_toolkit.media.walk import iter_files
+from nova_toolkit.media.walk import LINK_OUTSIDE, iter_files
 
 __all__ = [
     "MODALITIES",
@@ -43,5 +43,6 @@ __all__ = [
     "decode_text",
     "detect",
     "iter_files",
+    "LINK_OUTSIDE",
     "parse_s3_uri",
 ]

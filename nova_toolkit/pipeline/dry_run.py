@@ -25,7 +25,7 @@ from nova_toolkit.store import CollectionSettings
 def dry_run(paths: Iterable[str | os.PathLike], *, max_chars: int = MAX_INPUT_CHARS,
             overlap_chars: int = 0, segment_seconds: float = 5.0,
             prices: dict | None = None, document_mode: str | None = None,
-            collection: Any = None) -> DryRunReport:
+            collection: Any = None, follow_links: bool = False) -> DryRunReport:
     """Count requests, input chars/seconds/images and cost for embedding ``paths`` with nova.
 
     The same content at two paths counts once (the run embeds it once). With
@@ -38,6 +38,7 @@ def dry_run(paths: Iterable[str | os.PathLike], *, max_chars: int = MAX_INPUT_CH
     requests and/or page images as ``document_mode`` says (default ``image``). Sources are
     keyed as the run would key them (the collection's library root, or the one its first
     add would record), so a file already stored under another spelling counts as cached.
+    Links out of a folder walked are skipped unless ``follow_links``, as the run skips them.
     """
     paths = [os.fspath(p) for p in ([paths] if isinstance(paths, (str, os.PathLike))
                                     else paths)]
@@ -48,7 +49,7 @@ def dry_run(paths: Iterable[str | os.PathLike], *, max_chars: int = MAX_INPUT_CH
     library = None
     if collection is not None:
         library = library_for_add(collection.store, paths, collection.media_root, record=False)
-    for got in SourceReader(paths, library=library):
+    for got in SourceReader(paths, library=library, follow_links=follow_links):
         step = got if isinstance(got, Failure) else planner.plan(got)
         if isinstance(step, Failure):
             if step.stage == "segment" and got.modality in ("audio", "video"):

@@ -198,7 +198,8 @@ class RayAddRunner(AddRunner):
         blocks = min(len(sources),
                      max(math.ceil(len(sources) / self.engine.batch_items), 2 * workers))
         where = self.listing.locations  # the driver's keys travel with the paths walked
-        ds = ray.data.from_items([{"i": i, "source": s, "path": where.get(s, "")}
+        # as bytes: a name that is not UTF-8 (surrogate-escaped here) is no Arrow string
+        ds = ray.data.from_items([{"i": i, "source": s, "path": os.fsencode(where.get(s, ""))}
                                   for i, s in enumerate(sources)], override_num_blocks=blocks)
         with warnings.catch_warnings():
             # Ray Data's only way to make retries finite (its default is to restart actors

@@ -114,8 +114,9 @@ def plan_batch(batch: dict[str, np.ndarray], context: Any, claims: Any) -> dict[
     for source, path in zip(batch["source"], paths, strict=True):
         source = str(source)
         error = ctx.errors.get(source)
+        path = os.fsdecode(path) if isinstance(path, bytes) else str(path)
         got = (Failure(source, "read", error) if error is not None
-               else reader.read(source, str(path) or None))
+               else reader.read(source, path or None))
         steps.append(got if isinstance(got, Failure) else planner.plan(got))
     wanted = [(s.key, s.item.source) for s in steps if isinstance(s, Embed)]
     owners = iter(ray.get(claims.claim.remote(wanted)) if wanted else ())

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from nova_toolkit.media import MediaError, MediaItem, iter_files
+from nova_toolkit.media import LINK_OUTSIDE, MediaError, MediaItem, iter_files
 from nova_toolkit.media.library import MediaLibrary, is_remote, library_root, resolved
 from nova_toolkit.store import Store
 from nova_toolkit.store.manifest import media_root_candidates
@@ -56,15 +56,19 @@ class SourceReader:
     """Lists ``paths`` once and reads each source into a :class:`MediaItem` or a :class:`Failure`.
 
     Local files are keyed by ``library`` (default: rooted at the paths' common ancestor);
-    a file reached twice is listed once, under its first spelling's walk order. One boto3
-    S3 client is made on first use of an ``s3://`` object (standard AWS configuration)
-    unless ``s3_client`` is given.
+    a file reached twice is listed once, under its first spelling's walk order. A symbolic
+    link out of a folder walked is a failure under the link's own key unless
+    ``follow_links`` (:func:`~nova_toolkit.media.iter_files`). One boto3 S3 client is made on
+    first use of an ``s3://`` object (standard AWS configuration) unless ``s3_client`` is
+    given.
     """
 
     def __init__(self, paths: Iterable[str | os.PathLike], *,
-                 library: MediaLibrary | None = None, s3_client: Any = None) -> None:
+                 library: MediaLibrary | None = None, s3_client: Any = None,
+                 follow_links: bool = False) -> None:
         self.paths = [os.fspath(p) for p in paths]
         self.library = library if library is not None else MediaLibrary(library_root(self.paths))
+        self.follow_links = follow_links
         self._s3 = s3_client
         self._listing: Listing | None = None
 
@@ -72,8 +76,10 @@ class SourceReader:
         """The walk's result (walked once, on first call)."""
         if self._listing is None:
             sources, errors, locations, seen = [], {}, {}, set()
-            for walked, error in iter_files(self.paths):
-                location = None if is_remote(walked) else resolved(walked)
+            for walked, error in iter_files(self.paths, follow_links=self.follow_links):
+                # a link not followed is named for itself, not for where it points
+                location = None if is_remote(walked) else resolved(
+                    walked, follow=error != LINK_OUTSIDE)
                 source = walked if location is None else self.library.key_of_location(location)
                 if source in seen:
                     continue  # the same file under another spelling

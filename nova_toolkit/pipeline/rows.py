@@ -20,6 +20,7 @@ import pyarrow as pa
 from nova_toolkit.decode.thumbnails import Thumbnail, thumbnail_locator, thumbnails_for
 from nova_toolkit.embedders import EmbedFailure
 from nova_toolkit.media import MediaItem
+from nova_toolkit.media.library import key_text
 from nova_toolkit.pipeline.planner import Embed
 from nova_toolkit.pipeline.reader import Failure
 from nova_toolkit.store import CollectionSettings
@@ -138,7 +139,8 @@ def copied_rows(rows: Sequence[dict], item: MediaItem, meta_json: str | None) ->
 def item_row(item: MediaItem, key: str, n_segments: int, note: str = "") -> dict:
     """The items-table row of ``item`` stored with ``n_segments`` vector rows."""
     return {
-        "source": item.source, "path": item.path, "content_sha256": item.sha256,
+        "source": item.source, "content_sha256": item.sha256,
+        "path": None if item.path is None else key_text(item.path),  # Arrow-safe, reversible
         "cache_key": key, "modality": item.modality, "format": item.format,
         "size": item.size, "mtime": item.mtime, "n_segments": n_segments,
         "note": note or None, "added_at": now(),

@@ -6,7 +6,14 @@ import os
 
 import pytest
 
-from nova_toolkit.media.library import MediaLibrary, library_root, resolved, within
+from nova_toolkit.media.library import (
+    MediaLibrary,
+    key_name,
+    key_text,
+    library_root,
+    resolved,
+    within,
+)
 
 
 def touch(path, text="x"):
@@ -68,3 +75,52 @@ def test_within_compares_whole_names():
     assert within("/a/lib/x.txt", "/a/lib") and within("/a/lib", "/a/lib")
     assert not within("/a/library/x.txt", "/a/lib")
     assert within("/x", "/")
+
+
+def test_a_link_not_followed_is_named_where_it_is(tree):
+    (tree / "lib" / "out.txt").symlink_to(tree / "notes" / "a.txt")
+    real = os.path.realpath(tree)
+    assert resolved("lib/out.txt") == os.path.join(real, "notes", "a.txt")
+    assert resolved("lib/out.txt", follow=False) == os.path.join(real, "lib", "out.txt")
+    assert resolved("lib/a.txt", follow=False) == os.path.join(real, "lib", "a.txt")
+
+
+@pytest.mark.parametrize("name, text", [
+    ("caf\udce9.txt", "caf\\xe9.txt"),            # an undecodable byte: visible \xHH
+    ("\udcff\udc80", "\\xff\\x80"),
+    ("plain.txt", "plain.txt"),                  # valid names keep their key...
+    ("a\\b.txt", "a\\b.txt"), ("\\x41", "\\x41"), ("end\\", "end\\"),
+    ("a\\xe9.txt", "a\\\\xe9.txt"),              # ...except text that reads as an escape
+    ("two\\\\", "two\\\\\\"), ("\\\udce9", "\\\\\\xe9"),
+])
+def test_key_text_is_valid_utf8_and_key_name_undoes_it(name, text):
+    assert key_text(name) == text
+    text.encode("utf-8")  # an Arrow string can hold it
+    assert key_name(text) == name
+
+
+def test_every_name_gets_its_own_key_and_back():
+    import itertools
+
+    alphabet = ["\\", "x", "e", "9", "f", "\udce9", "\udc80", "/"]
+    keys: dict[str, str] = {}
+    for n in range(6):
+        for chars in itertools.product(alphabet, repeat=n):
+            name = "".join(chars)
+            key = key_text(name)
+            key.encode("utf-8")
+            assert key_name(key) == name
+            assert keys.setdefault(key, name) == name  # no two names share a key
+
+
+def test_a_file_whose_name_is_not_utf8_has_a_key_that_finds_it(tree):
+    raw = os.fsencode(tree / "lib") + b"/caf\xe9.txt"
+    fd = os.open(raw, os.O_WRONLY | os.O_CREAT, 0o644)
+    os.write(fd, b"espresso")
+    os.close(fd)
+    lib = MediaLibrary(os.path.realpath(tree / "lib"))
+    key = lib.key(os.fsdecode(raw))
+    assert key == "caf\\xe9.txt"
+    with open(os.fsencode(lib.locate(key)), "rb") as f:  # the same bytes path
+        assert f.read() == b"espresso"
+    assert MediaLibrary(None).key(os.fsdecode(raw)).endswith("/lib/caf\\xe9.txt")
