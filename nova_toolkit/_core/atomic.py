@@ -63,15 +63,16 @@ def parquet_options(schema: pa.Schema) -> dict:
     """``pq.write_table`` options for ``schema``: vector columns (fixed-size lists of
     floats) are written plain, since dictionary encoding, min/max statistics and snappy
     cost time on write and read and save nothing on embedding values
-    (benchmarks/bench_store.py)."""
+    (benchmarks/bench_store.py). Every page carries a CRC32 checksum."""
     dense = {
         f.name for f in schema
         if pa.types.is_fixed_size_list(f.type) and pa.types.is_floating(f.type.value_type)
     }
     if not dense:
-        return {}
+        return {"write_page_checksum": True}
     others = [n for n in schema.names if n not in dense]
     return {
+        "write_page_checksum": True,  # a flipped byte is found on read (parts.read_part)
         "use_dictionary": others,
         "write_statistics": others,
         "compression": {n: "none" if n in dense else "snappy" for n in schema.names},

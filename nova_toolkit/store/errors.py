@@ -20,3 +20,11 @@ class SettingsMismatchError(StoreError):
 
 class CollectionLockedError(StoreError):
     """Another writer (a notebook, another CLI run) holds the collection."""
+
+
+class PartError(StoreError):
+    """A part file of the collection is missing or damaged; ``path`` names it."""
+
+    def __init__(self, path: object, problem: str) -> None:
+        self.path = path
+        super().__init__(f"{path}: part {problem}")

@@ -47,6 +47,8 @@ def read_manifest(path: Path) -> dict:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         raise StoreError(f"{path}: unreadable manifest ({exc})") from exc
+    if not isinstance(manifest, dict):
+        raise StoreError(f"{path}: not a collection manifest (a JSON object is expected)")
     version = manifest.get("format_version")
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise StoreError(
@@ -54,9 +56,46 @@ def read_manifest(path: Path) -> dict:
             f"(supports ≤ {FORMAT_VERSION}); upgrade nova-toolkit"
         )
     parts = manifest.setdefault("parts", {})
+    if not isinstance(parts, dict):
+        raise StoreError(f"{path}: 'parts' must map each table to a list of part files")
     for table in TABLES:  # a table added since the collection was written: no parts yet
         parts.setdefault(table, [])
+    check_manifest(manifest, path)
     return manifest
+
+
+def check_manifest(manifest: dict, path: Path) -> None:
+    """Refuse a manifest that is not what nova-toolkit writes: a collection is input from
+    others (people share them), so its fields are checked before any is used. Part names
+    must be plain file names, so a listed part can only be read (or, when replaced, deleted)
+    inside its table's folder of this collection."""
+    if not isinstance(manifest.get("settings"), dict):
+        raise StoreError(f"{path}: the manifest has no settings")
+    counter = manifest.get("version")
+    if not isinstance(counter, int) or isinstance(counter, bool) or counter < 0:
+        raise StoreError(f"{path}: the manifest's version must be a whole number ≥ 0, "
+                         f"not {counter!r}")
+    for table, names in manifest["parts"].items():
+        if table not in TABLES:
+            raise StoreError(f"{path}: unknown table {table!r} in parts (tables: "
+                             f"{', '.join(TABLES)})")
+        if not isinstance(names, list):
+            raise StoreError(f"{path}: parts.{table} must be a list of part files")
+        for name in names:
+            if not is_part_name(name):
+                raise StoreError(f"{path}: parts.{table} lists {name!r}, which is not a part "
+                                 "file name (parts are plain *.parquet names inside the "
+                                 f"collection's {table}/ folder)")
+        if len(set(names)) != len(names):
+            raise StoreError(f"{path}: parts.{table} lists a part twice")
+
+
+def is_part_name(name: object) -> bool:
+    """A plain ``*.parquet`` file name: no folder, no ``..``, nothing a path could escape by."""
+    return (isinstance(name, str) and name.endswith(".parquet") and len(name) <= 255
+            and name == os.path.basename(name) and "/" not in name and "\\" not in name
+            and not name.startswith(".") and "\x00" not in name
+            and all(c.isprintable() for c in name))
 
 
 def write_manifest(root: Path, manifest: dict) -> None:

@@ -9,17 +9,22 @@ only opens the parts that hold a source it replaces, instead of every part.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from nova_toolkit._core.atomic import atomic_write_table
+
+from .errors import PartError
 
 
 def new_part_name() -> str:
@@ -32,19 +37,84 @@ def write_part(folder: Path, table: pa.Table, schema: pa.Schema) -> Path:
     table = table.select(schema.names).cast(schema)
     folder.mkdir(exist_ok=True)
     path = folder / new_part_name()
-    atomic_write_table(path, table)
+    atomic_write_table(path, with_norms(table))
     return path
 
 
+#: Schema metadata key of a part's vector lengths (``{column: [min, max]}``), written with
+#: the part and checked when it is read: a flipped byte that slipped past the page checksums
+#: (an old part without them) still shows as a vector of impossible length.
+NORMS_KEY = b"nova_toolkit.norms"
+#: Relative slack on the recorded lengths (float32 rounding of the length itself).
+NORM_SLACK = 1e-3
+
+
+@contextlib.contextmanager
+def reading_part(path: Path) -> Iterator[None]:
+    """Name the part and the reason when it cannot be read: missing, cut short, damaged."""
+    try:
+        yield
+    except FileNotFoundError:
+        raise PartError(path, "is missing (the manifest lists it)") from None
+    except (OSError, pa.ArrowException) as exc:
+        raise PartError(path, f"is damaged ({type(exc).__name__}: {exc})") from None
+
+
+def _dense(schema: pa.Schema) -> list[str]:
+    return [f.name for f in schema
+            if pa.types.is_fixed_size_list(f.type) and pa.types.is_floating(f.type.value_type)]
+
+
+def _norms(column: pa.ChunkedArray | pa.Array) -> np.ndarray:
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    flat = column.flatten().to_numpy(zero_copy_only=False)
+    return np.linalg.norm(flat.reshape(-1, column.type.list_size).astype(np.float64), axis=1)
+
+
+def with_norms(table: pa.Table) -> pa.Table:
+    """``table`` with its vector columns' length range in the schema metadata."""
+    ranges = {}
+    for name in _dense(table.schema):
+        norms = _norms(table.column(name))
+        finite = norms[np.isfinite(norms)]
+        if finite.size:  # [min, max, rows whose length is NaN or infinite]
+            ranges[name] = [float(finite.min()), float(finite.max()),
+                            int(norms.size - finite.size)]
+    if not ranges:
+        return table
+    meta = dict(table.schema.metadata or {})
+    meta[NORMS_KEY] = json.dumps(ranges).encode()
+    return table.replace_schema_metadata(meta)
+
+
 def read_part(path: Path, schema: pa.Schema) -> pa.Table:
-    """Every row of a part."""
-    return pq.read_table(path, schema=schema)
+    """Every row of a part, its page checksums verified and its vectors' lengths checked
+    against the range recorded when it was written."""
+    with reading_part(path):
+        table = pq.read_table(path, schema=schema, page_checksum_verification=True)
+        recorded = (pq.read_schema(path).metadata or {}).get(NORMS_KEY)
+    if recorded and table.num_rows:
+        for name, (low, high, nonfinite) in json.loads(recorded).items():
+            if name not in table.column_names:
+                continue
+            norms = _norms(table.column(name))
+            finite = np.isfinite(norms)
+            bad = np.flatnonzero(finite & ~((norms >= low * (1 - NORM_SLACK))
+                                            & (norms <= high * (1 + NORM_SLACK))))
+            if not bad.size and int((~finite).sum()) != nonfinite:
+                bad = np.flatnonzero(~finite)
+            if bad.size:
+                raise PartError(path, f"is damaged: row {int(bad[0])} has a {name} of length "
+                                f"{norms[bad[0]]:.4g}, outside the {low:.4g}-{high:.4g} "
+                                f"written ({bad.size} such rows)")
+    return table
 
 
 def read_part_sources(path: Path, shared: dict[str, str] | None = None) -> list[str]:
     """The distinct sources of a part, reading only its footer and ``source`` column
     (``shared``: see :func:`distinct_sources`)."""
-    with pq.ParquetFile(path) as part:
+    with reading_part(path), pq.ParquetFile(path, page_checksum_verification=True) as part:
         return distinct_sources(part.read(columns=["source"]).column("source"), shared)
 
 

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .parts import SourceIndex
+from .parts import SourceIndex, reading_part
 from .schemas import thumbnails_schema
 
 TABLE = "thumbnails"
@@ -35,7 +35,11 @@ def read_thumbnails(root: Path, parts: Iterable[str], *, sources: Iterable[str] 
     expr = None
     for f in filters:
         expr = f if expr is None else expr & f
-    tables = [pq.read_table(root / TABLE / part, schema=schema, filters=expr) for part in parts]
+    tables = []
+    for part in parts:
+        with reading_part(root / TABLE / part):  # a missing or damaged part is named
+            tables.append(pq.read_table(root / TABLE / part, schema=schema, filters=expr,
+                                        page_checksum_verification=True))
     tables = [t for t in tables if t.num_rows]
     return pa.concat_tables(tables) if tables else schema.empty_table()
 
