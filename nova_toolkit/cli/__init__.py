@@ -21,7 +21,7 @@ from typing import NoReturn
 
 from nova_toolkit.cli import embed, info, metadata, pull, push, remove, search, serve
 from nova_toolkit.cli import map as map_command
-from nova_toolkit.cli.common import UserError, refuse_reserved
+from nova_toolkit.cli.common import UserError, refuse_reserved, safe_streams, shown
 
 __all__ = ["COMMANDS", "OneLineParser", "UserError", "build_parser", "error_line", "main"]
 
@@ -86,6 +86,7 @@ def error_line(exc: BaseException, options: set[str] = frozenset()) -> tuple[str
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``nova-toolkit`` console script; returns the exit status."""
+    safe_streams()  # a name the terminal's encoding lacks prints escaped, never crashes
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
@@ -98,5 +99,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         found = error_line(exc, _options(parser, args.command))
         if found is None:
             raise
-        print(f"nova-toolkit: error: {found[0]}", file=sys.stderr)
+        print(f"nova-toolkit: error: {shown(found[0])}", file=sys.stderr)  # one line
         return found[1]

@@ -1,15 +1,32 @@
-"""What the ``nova-toolkit`` subcommands share: user errors, JSON options, backend options.
+"""What the ``nova-toolkit`` subcommands share: user errors, JSON options, backend options,
+and printing names that came from elsewhere.
 
 A :class:`UserError` (or a ``ValueError`` / ``StoreError`` / ``MediaError`` from the API) is
 printed by :func:`nova_toolkit.cli.main` as one ``nova-toolkit: error: ...`` line on stderr,
 exit status 2.
+
+File names are untrusted: one holding a newline would print a fake line (``evil\nembedded
+999, failed 0.txt``), a terminal escape could rewrite the screen. Every name (and snippet,
+and reason) in human-readable output goes through :func:`shown`; ``--json`` output is
+:func:`json_text`, real JSON whatever the terminal's encoding.
 """
 
 from __future__ import annotations
 
 import argparse
+import codecs
 import json
+import re
+import sys
 from typing import Any
+
+#: What :func:`shown` escapes: C0/C1 controls and DEL, line/paragraph separators, bidi
+#: overrides and isolates (they reorder what follows), and lone surrogates (bytes of a
+#: name that is not UTF-8).
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                     "\ud800-\udfff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 #: Option names reserved for later features (accepted by the parser, refused with a clear message).
 RESERVED = ("--config",)
@@ -83,6 +100,46 @@ def backend_options(args: argparse.Namespace, backend: str) -> dict[str, Any]:
         given = ", ".join("--" + k.replace("_", "-") for k in options)
         raise UserError(f"{given}: options of the nova backend, not of {backend!r}")
     return options
+
+
+def _escaped(match: re.Match) -> str:
+    char = match.group()
+    code = ord(char)
+    if char in _NAMED:
+        return _NAMED[char]
+    if 0xDC80 <= code <= 0xDCFF:  # an undecodable byte, as os.fsdecode carried it
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def shown(text: str) -> str:
+    """``text`` (a file name, a source key, a snippet, a reason) safe to print on one line.
+
+    Control characters are escaped as :func:`repr` spells them (``\\n``, ``\\t``,
+    ``\\x1b``), an undecodable byte as ``\\xHH`` (as source keys spell it), line separators
+    and bidi controls as ``\\uXXXX``; everything else, backslashes included, is printed as
+    it is, so a key shown can be given back to ``--source``.
+    """
+    return _UNSAFE.sub(_escaped, str(text))
+
+
+def json_text(value: Any, *, indent: int | None = None) -> str:
+    """``value`` as JSON for stdout: non-ASCII as it is on a UTF-8 stdout (``\\u`` escapes
+    otherwise), and a lone surrogate (a path that is not UTF-8) always ``\\udcXX``."""
+    try:
+        utf8 = codecs.lookup(sys.stdout.encoding or "ascii").name == "utf-8"
+    except LookupError:
+        utf8 = False
+    text = json.dumps(value, ensure_ascii=not utf8, indent=indent)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def safe_streams() -> None:
+    """Make stdout/stderr print what their encoding lacks as backslash escapes, not crash."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            reconfigure(errors="backslashreplace")
 
 
 def stored_backend(path: str) -> str | None:

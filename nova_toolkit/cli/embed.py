@@ -11,6 +11,7 @@ from nova_toolkit.cli.common import (
     add_media_root,
     backend_options,
     json_arg,
+    shown,
     stored_backend,
 )
 
@@ -40,6 +41,10 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
     e.add_argument("--metadata", default=None, metavar="JSON",
                    help="user metadata added to every row, e.g. '{\"lang\": \"en\"}'")
     e.add_argument("--no-progress", action="store_true")
+    e.add_argument("--follow-links", action="store_true",
+                   help="follow symbolic links that lead out of a folder being embedded "
+                        "(default: each is reported as a failure and nothing it points at "
+                        "is read)")
     e.add_argument("--purpose", default=None, metavar="PURPOSE",
                    help="embeddingPurpose stored with the rows (default: GENERIC_INDEX)")
     e.add_argument("--s3-staging", default=None, metavar="URI",
@@ -81,12 +86,12 @@ def _dry_run(args: argparse.Namespace, backend: str) -> int:
         if coll.settings.backend == "nova":
             kwargs["collection"] = coll
     try:
-        report = dry_run(args.paths, **kwargs)
+        report = dry_run(args.paths, follow_links=args.follow_links, **kwargs)
     except ValueError as exc:  # e.g. a --document-mode the collection was not made with
         raise UserError(str(exc)) from None
     print(report.summary())
     for source, reason in report.skipped:
-        print(f"skipped: {source}: {reason}")
+        print(f"skipped: {shown(source)}: {shown(reason)}")
     return 0
 
 
@@ -137,15 +142,16 @@ def run(args: argparse.Namespace) -> int:
                            **options)
     report = coll.add(args.paths, keep_missing=args.keep_missing,
                       metadata=json_arg(args.metadata, "--metadata"),
-                      progress=not args.no_progress, engine=engine)
+                      progress=not args.no_progress, engine=engine,
+                      follow_links=args.follow_links)
     print(report.headline())
     usage = None  # under Ray the calls were made (and counted) in the actors
     if coll.settings.backend == "nova" and engine == "local":
         usage = getattr(coll.embedder, "usage", None)
     if usage is not None:
         print(f"usage: {usage.summary()}")
-    for line in report.summary(max_failures=None).splitlines()[1:]:
-        print(line)
+    for source, reason in report.failures:
+        print(f"failed: {shown(source)}: {shown(reason)}")
     for source in report.removed:
-        print(f"removed (no longer on disk): {source}")
+        print(f"removed (no longer on disk): {shown(source)}")
     return 0

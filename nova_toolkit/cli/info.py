@@ -6,7 +6,7 @@ import argparse
 import json
 from typing import Any
 
-from nova_toolkit.cli.common import add_media_root
+from nova_toolkit.cli.common import add_media_root, json_text, shown
 
 NAME = "info"
 
@@ -27,12 +27,12 @@ def run(args: argparse.Namespace) -> int:
 
     info = Collection.open(args.collection, create=False, media_root=args.media_root).info()
     if args.json:
-        print(json.dumps(info, indent=2))
+        print(json_text(info, indent=2))
         return 0
     s = info["settings"]
-    print(f"collection {info['path']} (format {info['format_version']}, version {info['version']})")
+    print(f"collection {shown(info['path'])} (format {info['format_version']}, version {info['version']})")
     if info.get("media_root"):
-        print(f"  media root {info['media_root']} (sources are paths relative to it)")
+        print(f"  media root {shown(info['media_root'])} (sources are paths relative to it)")
     print(f"  backend {s['backend']}  model {s['model_id']}  dimension {s['dimension']}  "
           f"purpose {s['purpose']}  document mode {s.get('document_mode', 'text')}")
     print(f"  segmentation {json.dumps(s['segmentation'], sort_keys=True)}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from nova_toolkit.cli.common import add_media_root
+from nova_toolkit.cli.common import add_media_root, shown
 
 NAME = "map"
 
@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
 
     coll = Collection.open(args.collection, create=False, media_root=args.media_root)
     if len(coll) == 0:
-        print(f"{args.collection}: the collection is empty; embed something first")
+        print(f"{shown(args.collection)}: the collection is empty; embed something first")
         return 1
     coords = analysis.project(coll, args.method, n_neighbors=args.n_neighbors)
     clusters = None
@@ -48,5 +48,5 @@ def run(args: argparse.Namespace) -> int:
     fig = viz.semantic_map(coll, color_by=args.color_by, coords=coords, clusters=clusters,
                            thumbnails_max=args.max_thumbnails, title=args.title)
     path = viz.export_html(fig, args.out)
-    print(f"wrote {path} ({len(coll)} points, {path.stat().st_size / 1e6:.1f} MB)")
+    print(f"wrote {shown(str(path))} ({len(coll)} points, {path.stat().st_size / 1e6:.1f} MB)")
     return 0

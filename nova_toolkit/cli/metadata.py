@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 from collections.abc import Iterator
 from typing import Any
 
-from nova_toolkit.cli.common import UserError, add_media_root, json_arg
+from nova_toolkit.cli.common import UserError, add_media_root, json_arg, json_text, shown
 
 NAME = "metadata"
 
@@ -70,11 +69,11 @@ def run(args: argparse.Namespace) -> int:
         change = coll.update_metadata(args.source, filter=json_arg(args.filter, "--filter"),
                                       set=values, unset=args.unset, dry_run=args.dry_run)
     if args.json:
-        print(json.dumps({"matched": list(change.matched), "updated": list(change.updated),
-                          "rows": change.rows, "dry_run": change.dry_run}))
+        print(json_text({"matched": list(change.matched), "updated": list(change.updated),
+                         "rows": change.rows, "dry_run": change.dry_run}))
         return 0
     print(change.summary())
     verb = "would update" if change.dry_run else "updated"
     for source in change.updated:
-        print(f"{verb}: {source}")
+        print(f"{verb}: {shown(source)}")
     return 0

@@ -8,11 +8,10 @@ embedded again, as a new file, the next time its folder is embedded.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from typing import Any
 
-from nova_toolkit.cli.common import json_arg
+from nova_toolkit.cli.common import json_arg, json_text, shown
 from nova_toolkit.cli.metadata import add_selection, naming_source
 
 NAME = "remove"
@@ -35,13 +34,13 @@ def run(args: argparse.Namespace) -> int:
         removal = coll.remove(args.source, filter=json_arg(args.filter, "--filter"),
                               dry_run=args.dry_run)
     if args.json:
-        print(json.dumps({"removed": list(removal.sources), "rows": removal.rows,
-                          "failures": removal.failures, "dry_run": removal.dry_run}))
+        print(json_text({"removed": list(removal.sources), "rows": removal.rows,
+                         "failures": removal.failures, "dry_run": removal.dry_run}))
         return 0
     print(removal.summary())
     verb = "would remove" if removal.dry_run else "removed"
     for source in removal.sources:
-        print(f"{verb}: {source}")
+        print(f"{verb}: {shown(source)}")
     on_disk = [s for s in removal.sources
                if not s.startswith("s3://") and os.path.isfile(coll.locate(s))]
     if on_disk:

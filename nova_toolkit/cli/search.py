@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
-import sys
 from typing import Any
 
 from nova_toolkit.cli.common import (
@@ -12,7 +10,9 @@ from nova_toolkit.cli.common import (
     add_media_root,
     backend_options,
     json_arg,
+    json_text,
     reserve,
+    shown,
     stored_backend,
 )
 
@@ -45,12 +45,12 @@ def register(subparsers: Any) -> argparse.ArgumentParser:
 def _line(rank: int, hit: dict, mode: str) -> str:
     from nova_toolkit.collection.results import where
 
-    snippet = " ".join((hit["snippet"] or "").split())
+    snippet = shown(" ".join((hit["snippet"] or "").split()))
     if len(snippet) > 110:
         snippet = snippet[:107] + "..."
     score = {"text": "bm25", "hybrid": "fused"}.get(mode)
     value = hit["scores"].get(score, 0.0) if score else hit["distance"]
-    return (f"{rank:>2}. {value:.4f}  [{hit['modality']}] {hit['source']} "
+    return (f"{rank:>2}. {value:.4f}  [{hit['modality']}] {shown(hit['source'])} "
             f"({where(hit['segment'])})\n      {snippet}")
 
 
@@ -64,8 +64,7 @@ def run(args: argparse.Namespace) -> int:
     hits = coll.search(args.text, file=args.file, top_k=args.top_k, mode=args.mode,
                        filter=json_arg(args.filter, "--filter"))
     if args.json:
-        json.dump(list(hits), sys.stdout, ensure_ascii=False)
-        sys.stdout.write("\n")
+        print(json_text(list(hits)))
         return 0
     if not hits:
         print("no results")
