@@ -9,7 +9,7 @@ PIP := $(BIN)/python -m pip
 CONSTRAINTS := constraints.txt
 DEMO_COLLECTION ?= build/demo-collection
 
-.PHONY: demo test lint lab install install-dev bench clean
+.PHONY: demo test lint lab install install-dev bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -71,6 +71,11 @@ bench: install-dev
 # JupyterLab on the notebooks (.ipynb, outputs stripped)
 lab: $(VENV)/.installed-lab
 	$(BIN)/jupyter lab notebooks/
+
+# the README's screenshots (docs/screenshot-*.png): map, gallery, notebook, in headless Chromium,
+# from the sample library's collection that `make demo` builds (embedded first if missing)
+docs: install-dev $(VENV)/.chromium
+	$(BIN)/python docs/make_screenshots.py --collection $(DEMO_COLLECTION)
 
 clean:
 	rm -rf build $(VENV) .pytest_cache .ruff_cache
