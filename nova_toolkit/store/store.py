@@ -48,6 +48,9 @@ from .schemas import TABLES, arrow_to_vectors, table_schema
 from .settings import CollectionSettings
 from .thumbnails import carried_thumbnails, read_thumbnails
 
+#: How long creating a collection waits for another process creating the same one.
+CREATE_WAIT_S = 30.0
+
 
 class Store:
     """Read and write one collection directory.
@@ -86,28 +89,59 @@ class Store:
         root = Path(root)
         path = root / MANIFEST
         if path.is_file():
-            store = cls(root, read_manifest(path))
-            if settings is not None:
-                diff = store.settings.differences(settings)
-                if diff:
-                    raise SettingsMismatchError(
-                        f"{root}: settings differ from the collection's: " + "; ".join(diff)
-                        + " (a collection's settings are fixed when it is created; "
-                        "use another --collection directory)"
-                    )
-            return store
+            return cls._existing(root, settings)
         if settings is None:
             raise CollectionNotFoundError(f"{root}: not a collection (no {MANIFEST})")
-        if root.exists() and any(p for p in root.iterdir() if p.name != LOCK):
-            raise StoreError(f"{root}: exists and is not an empty directory nor a collection")
-        root.mkdir(parents=True, exist_ok=True)
-        store = cls(root, new_manifest(settings.to_dict()))
-        with store.writer():
-            if not path.is_file():
-                store._write_manifest()
-            else:  # someone created it meanwhile
-                store._manifest = read_manifest(path)
+        return cls._create(root, settings)
+
+    @classmethod
+    def _existing(cls, root: Path, settings: CollectionSettings | None) -> Store:
+        """The collection at ``root``, refused when ``settings`` differ from its own."""
+        store = cls(root, read_manifest(root / MANIFEST))
+        if settings is not None:
+            diff = store.settings.differences(settings)
+            if diff:
+                raise SettingsMismatchError(
+                    f"{root}: settings differ from the collection's: " + "; ".join(diff)
+                    + " (a collection's settings are fixed when it is created; "
+                    "use another --collection directory)"
+                )
         return store
+
+    @classmethod
+    def _create(cls, root: Path, settings: CollectionSettings) -> Store:
+        """Create the collection at ``root`` under its lock; when another process created it
+        first (its manifest appeared meanwhile), open that one and compare settings like any
+        other open, so no racer silently gets another's settings."""
+        from filelock import FileLock, Timeout
+
+        if root.exists() and not root.is_dir():
+            raise StoreError(f"{root}: exists and is not a directory")
+        root.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(str(root / LOCK))
+        deadline = time.monotonic() + CREATE_WAIT_S
+        while True:
+            if (root / MANIFEST).is_file():  # created meanwhile (no lock needed to read it)
+                return cls._existing(root, settings)
+            try:
+                lock.acquire(timeout=0.05)
+                break
+            except Timeout:
+                if time.monotonic() > deadline:
+                    raise CollectionLockedError(
+                        f"{root}: another process holds the lock of this new collection "
+                        "and has not created it; retry when it is done") from None
+        try:
+            if (root / MANIFEST).is_file():
+                return cls._existing(root, settings)
+            if any(p for p in root.iterdir() if p.name != LOCK):
+                raise StoreError(f"{root}: exists and is not an empty directory nor a "
+                                 "collection")
+            store = cls(root, new_manifest(settings.to_dict()))
+            store._write_manifest()
+            return store
+        finally:
+            lock.release()
 
     @property
     def settings(self) -> CollectionSettings:
