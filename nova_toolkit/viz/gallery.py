@@ -30,11 +30,10 @@ def _media_src(path: str | None, source: str, embed: bool, mime: str) -> str:
         data = base64.b64encode(Path(path).read_bytes()).decode()
         return f"data:{mime};base64,{data}"
     target = path or source
-    try:
-        rel = os.path.relpath(target)
-        return rel if not rel.startswith("..") else Path(target).resolve().as_uri()
-    except ValueError:
-        return target
+    try:  # relative to where the page is written: no absolute local path in shared HTML
+        return Path(os.path.relpath(target)).as_posix()
+    except ValueError:  # another drive (Windows)
+        return Path(target).name
 
 
 _MIME = {".mp3": "audio/mpeg", ".wav": "audio/wav", ".ogg": "audio/ogg", ".flac": "audio/flac",
@@ -139,8 +138,11 @@ def hits_html(hits, *, collection: CollectionView | None = None, embed_media: bo
     ranked = []
     for h in hits:
         path = _resolve(str(h.get("source", "")), paths)
-        if path is None and h.get("path") and os.path.isfile(str(h["path"])):
-            path = str(h["path"])  # the hit's own location (a search without ``collection=``)
+        if (path is None and collection is None and h.get("path")
+                and os.path.isfile(str(h["path"]))):
+            # a gallery without ``collection=`` shows the hit's own location; with one, only
+            # media whose bytes are the content the collection recorded (MediaPaths)
+            path = str(h["path"])
         if drop and _hit_names(h, path) & drop:
             continue
         ranked.append((len(ranked) + 1, h, path))
@@ -169,8 +171,9 @@ def hits_html(hits, *, collection: CollectionView | None = None, embed_media: bo
             about = _about(h, row, rank=rank if group_by_source else None)
             entries.append(
                 f'<div class="nova-hit" style="{_CARD}">'
-                f'<div class="nova-media" style="{_MEDIA_COL.format(px=px)}">{media}</div>'
-                f'<div style="{_TEXT_COL}">'
+                + (f'<div class="nova-media" style="{_MEDIA_COL.format(px=px)}">{media}</div>'
+                   if media else "")
+                + f'<div style="{_TEXT_COL}">'
                 + (title + " " if not group_by_source else "")
                 + f'<span style="color:#666">{about}</span><br>'
                 f"<span>{html.escape(trim(h.get('snippet'), 300))}</span></div></div>")
