@@ -131,7 +131,7 @@ def semantic_map(
         legend={"title": {"text": color_by}, "itemsizing": "constant"},
         xaxis={"showticklabels": False, "title": None, "zeroline": False},
         yaxis={"showticklabels": False, "title": None, "zeroline": False},
-        meta={META_THUMBS: thumbs, "nova_collection": str(collection.path), "n_rows": n},
+        meta={META_THUMBS: thumbs, "nova_collection": collection.path.name, "n_rows": n},  # name: no local path
         margin={"l": 20, "r": 20, "t": 50, "b": 20},
     )
     return fig

@@ -132,24 +132,64 @@ def stored_thumbnails(collection: CollectionView, spots: Iterable[Spot | None]
     return out
 
 
-def _source_paths(collection: CollectionView) -> dict[str, str]:
-    items = collection.store.items()
-    if not items.num_rows:
-        return {}
-    paths = dict(zip(items.column("source").to_pylist(), items.column("path").to_pylist(),
-                     strict=True))
-    locate = getattr(collection, "locate", None)  # where a source key's file is now
-    if locate is not None:
-        paths = {s: here if os.path.isfile(here) else p
-                 for s, p in paths.items() for here in (locate(s),)}
-    return paths
+class MediaPaths:
+    """Where each stored source's media file is, handed out only when its bytes are the
+    content the collection recorded for it (``content_sha256``).
+
+    A collection is input from others: a crafted row naming a private picture or a key file
+    would otherwise put that file's bytes into a map or a gallery the user may then share.
+    Only a file whose SHA-256 equals the stored item's is read; each file is hashed once.
+    """
+
+    def __init__(self, collection: CollectionView) -> None:
+        items = collection.store.items()
+        cols = ("source", "path", "content_sha256")
+        rows = zip(*(items.column(c).to_pylist() for c in cols), strict=True) \
+            if items.num_rows else ()
+        self._stored = {source: (path, sha) for source, path, sha in rows}
+        self._locate = getattr(collection, "locate", None)  # where a key's file is now
+        self._checked: dict[str, bool] = {}
+
+    def get(self, source: str, default: str | None = None) -> str | None:
+        """The verified local path of ``source``'s media, else ``default``."""
+        path, sha = self._stored.get(source, (None, None))
+        candidates = [self._locate(source) if self._locate is not None else None, path]
+        for cand in candidates:
+            if cand and sha and self._verified(str(cand), sha):
+                return str(cand)
+        return default
+
+    def _verified(self, path: str, sha: str) -> bool:
+        if path not in self._checked:
+            self._checked[path] = os.path.isfile(path) and _sha256(path) == sha
+        return self._checked[path]
 
 
-def _resolve(source: str, paths: dict[str, str]) -> str | None:
-    for cand in (paths.get(source), source):
-        if cand and os.path.isfile(cand):
-            return cand
-    return None
+def _sha256(path: str) -> str | None:
+    import hashlib
+
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def _source_paths(collection: CollectionView) -> MediaPaths:
+    """The collection's media, verified against its content hashes (:class:`MediaPaths`)."""
+    return MediaPaths(collection)
+
+
+def _resolve(source: str, paths: MediaPaths | dict[str, str]) -> str | None:
+    """The media file to read for ``source``: a verified one from :class:`MediaPaths`; from a
+    plain dict (paths the caller vouches for), the named file when it exists."""
+    if isinstance(paths, MediaPaths):
+        return paths.get(source)
+    cand = paths.get(source)
+    return cand if cand and os.path.isfile(cand) else None
 
 
 def thumbnails(collection: CollectionView, df: pd.DataFrame | None = None, *,
