@@ -323,4 +323,4 @@ def test_add_runs_the_runner_the_facade_names(tmp_path, lib, local_embedder):
     report = coll.add([str(lib)], progress=False, commit_rows=1)
     assert report.embedded == 3 and len(coll) == 3
     assert built == [["batch_segments", "commit_rows", "embedder", "media_root", "progress",
-                      "segmentation"]]
+                      "reader", "segmentation"]]
