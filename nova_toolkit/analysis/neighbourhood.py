@@ -6,12 +6,11 @@ near-duplicates and outliers; for a collection it is cached in ``derived/``.
 
 from __future__ import annotations
 
-import io
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nova_toolkit.analysis.derived import _derived_path
+from nova_toolkit.analysis.derived import _derived_path, load_cached, save_cached
 from nova_toolkit.analysis.inputs import _is_collection, _knn, _vectors_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,20 +39,14 @@ def neighbours(
         collection.store.refresh()
         if cache:
             path = _derived_path(collection, "knn", {"knn_options": knn_options}, ".npz")
-            if path.is_file():
-                with np.load(path) as z:
-                    if z["ids"].shape[1] >= k and len(z["ids"]) == len(collection):
-                        return z["ids"][:, :k].copy(), z["dist"][:, :k].copy()
+            z = load_cached(collection, path, "knn", {"knn_options": knn_options})
+            if z is not None and z["ids"].shape[1] >= k:
+                return z["ids"][:, :k].copy(), z["dist"][:, :k].copy()
     vectors = _vectors_of(collection)
     k_eff = max(0, min(k, len(vectors) - 1))
     ids, dist = _knn().knn_graph(vectors, k_eff, metric="cosine", **knn_options)
     if path is not None:
-        from nova_toolkit._core.atomic import atomic_write_bytes
-
-        path.parent.mkdir(parents=True, exist_ok=True)
-        buf = io.BytesIO()
-        np.savez(buf, ids=ids, dist=dist)
-        atomic_write_bytes(path, buf.getvalue())
+        save_cached(collection, path, "knn", {"knn_options": knn_options}, ids=ids, dist=dist)
         for old in path.parent.glob("knn-*.npz"):  # graphs of older versions are dead weight
             if old != path:
                 old.unlink(missing_ok=True)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from nova_toolkit.analysis.derived import _derived_path, _save_npy
+from nova_toolkit.analysis.derived import _derived_path, load_cached, save_cached
 from nova_toolkit.analysis.inputs import _is_collection, _vectors_of
 from nova_toolkit.analysis.neighbourhood import neighbours
 
@@ -23,7 +23,7 @@ PROJECTION_METHODS = ("umap", "pca")
 def projection_cache_path(collection: CollectionView, method: str, params: dict):
     """Where :func:`project` caches its result: keyed by store version, row count and params."""
     return _derived_path(collection, f"projection-{method}", {"method": method, **params},
-                         ".npy")
+                         ".npz")
 
 
 def project(
@@ -61,10 +61,9 @@ def project(
         collection.store.refresh()
         if cache:
             path = projection_cache_path(collection, method, params)
-            if path.is_file():
-                coords = np.load(path)
-                if coords.shape == (len(collection), 2):
-                    return coords
+            cached = load_cached(collection, path, "projection", {"method": method, **params})
+            if cached is not None:
+                return cached["coords"]
     vectors = _vectors_of(collection)
     if method == "pca":
         coords = _pca(vectors)
@@ -72,7 +71,7 @@ def project(
         coords = _umap(vectors, **params, graph_of=collection if cache else vectors)
     coords = np.ascontiguousarray(coords, dtype=np.float32)
     if path is not None:
-        _save_npy(path, coords)
+        save_cached(collection, path, "projection", {"method": method, **params}, coords=coords)
     return coords
 
 

@@ -21,9 +21,11 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .derived_files import fingerprint
 from .errors import (
     CollectionLockedError,
     CollectionNotFoundError,
+    CommitError,
     SettingsMismatchError,
     StoreError,
 )
@@ -151,6 +153,13 @@ class Store:
     def version(self) -> int:
         """Increments at every commit; derived state (indexes, projections) keys on it."""
         return int(self._manifest["version"])
+
+    @property
+    def fingerprint(self) -> str:
+        """What derived files (maps, kNN graphs) must have been made from: this version of
+        these rows (segment part names are unique, so no two collections share one)."""
+        return fingerprint(self.version, self._manifest["parts"]["segments"],
+                           self.settings.dimension)
 
     @property
     def manifest(self) -> dict:
@@ -293,10 +302,12 @@ class Store:
             except BaseException:
                 self._manifest = old
                 raise
-        except BaseException:
+        except BaseException as exc:
             for path in written:
                 with contextlib.suppress(OSError):
                     path.unlink()
+            if isinstance(exc, OSError):  # a full disk, a read-only one: say so, plainly
+                raise CommitError(self.root, exc, self.version) from exc
             raise
         self._cache.clear()
         self.last_commit = stats

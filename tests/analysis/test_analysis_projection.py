@@ -19,7 +19,7 @@ def test_project_umap_cached_and_invalidated(sample_collection, tmp_path, monkey
     coords = analysis.project(coll, "umap", n_neighbors=10, seed=0)
     assert coords.shape == (len(coll), 2) and coords.dtype == np.float32
     assert np.isfinite(coords).all() and coords.std(axis=0).min() > 0
-    cached = list((coll.path / "derived").glob("projection-umap-*.npy"))
+    cached = list((coll.path / "derived").glob("projection-umap-*.npz"))
     assert len(cached) == 1
 
     def boom(*a, **k):
@@ -32,7 +32,7 @@ def test_project_umap_cached_and_invalidated(sample_collection, tmp_path, monkey
 
     # other parameters -> another cache entry
     analysis.project(coll, "umap", n_neighbors=5, seed=0)
-    assert len(list((coll.path / "derived").glob("projection-umap-*.npy"))) == 2
+    assert len(list((coll.path / "derived").glob("projection-umap-*.npz"))) == 2
 
     # a commit moves the store version on: the cache is not reused
     version = coll.store.version
@@ -83,6 +83,6 @@ def test_project_pca_on_arrays_and_collection(sample_collection_dir, tmp_path):
     coll = Collection.open(dest)
     a = analysis.project(coll, "pca")
     assert a.shape == (len(coll), 2)
-    assert list((dest / "derived").glob("projection-pca-*.npy"))
+    assert list((dest / "derived").glob("projection-pca-*.npz"))
     with pytest.raises(ValueError, match="method"):
         analysis.project(coll, "tsne")
