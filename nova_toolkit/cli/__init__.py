@@ -15,6 +15,7 @@ line too (:class:`OneLineParser`).
 from __future__ import annotations
 
 import argparse
+import errno
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -22,6 +23,9 @@ from typing import NoReturn
 from nova_toolkit.cli import embed, info, metadata, pull, push, remove, search, serve
 from nova_toolkit.cli import map as map_command
 from nova_toolkit.cli.common import UserError, refuse_reserved, safe_streams, shown
+
+#: OS errors that are the disk's, not a bug's: one line (exit 1), never a traceback.
+_DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
 
 __all__ = ["COMMANDS", "OneLineParser", "UserError", "build_parser", "error_line", "main"]
 
@@ -74,6 +78,9 @@ def error_line(exc: BaseException, options: set[str] = frozenset()) -> tuple[str
         return f"{exc}; make one with: nova-toolkit embed MEDIA... --collection DIR", 2
     if isinstance(exc, (NovaToolkitError, ValueError)):  # UserError is a ValueError
         return str(exc), 2
+    if isinstance(exc, OSError) and exc.errno in _DISK_ERRNOS:  # full, read-only, too large
+        where = f"{shown(exc.filename)}: " if exc.filename else ""
+        return f"{where}{exc.strerror or exc}; work committed so far is kept", 1
     botocore = sys.modules.get("botocore.exceptions")
     if botocore is not None and isinstance(exc, botocore.ClientError):
         err = exc.response.get("Error", {})

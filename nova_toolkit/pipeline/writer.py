@@ -1,4 +1,5 @@
-"""Writer stage: buffers rows and commits them to the :class:`Store` every ``commit_rows``.
+"""Writer stage: buffers rows and commits them to the :class:`Store` every ``commit_rows``
+or every ``commit_seconds``, whichever comes first.
 
 Each commit is one atomic ``Store.commit`` (items, segments, failures, thumbnails, replaced
 sources, cleared failures), so a run killed between commits resumes from the last one. Only
@@ -11,6 +12,7 @@ twice). Rows without the key (a caller that rewrites stored rows) keep what is s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -33,11 +35,19 @@ class Committed:
 
 
 class BufferedWriter:
-    """Holds rows until ``commit_rows`` are buffered (or :meth:`flush` is forced)."""
+    """Holds rows until ``commit_rows`` are buffered or ``commit_seconds`` have passed since
+    the oldest buffered one (or :meth:`flush` is forced).
 
-    def __init__(self, store: Store, commit_rows: int = 4096) -> None:
+    The time bound keeps what a slow run has done (a paid Bedrock call, a long video) safe
+    against a kill or a full disk: at most ``commit_seconds`` of work is ever lost.
+    """
+
+    def __init__(self, store: Store, commit_rows: int = 4096,
+                 commit_seconds: float = 30.0) -> None:
         self.store = store
         self.commit_rows = commit_rows
+        self.commit_seconds = commit_seconds
+        self._since: float | None = None  # monotonic time of the oldest buffered item
         self.items: list[dict] = []
         self.rows: list[dict] = []
         self.vectors: list[np.ndarray] = []
@@ -57,6 +67,7 @@ class BufferedWriter:
                     "source": source, "content_sha256": item_row["content_sha256"],
                     "locator": pic.locator, "mime": pic.mime, "width": pic.width,
                     "height": pic.height, "data": pic.data}
+        self._started()
         self.items.append(item_row)
         self.rows.extend(rows)
         self.vectors.extend(vectors)
@@ -64,8 +75,13 @@ class BufferedWriter:
 
     def add_failure(self, failure_row: dict) -> None:
         """Buffer a failure row; it replaces the source's older failure rows (not its vectors)."""
+        self._started()
         self.fails.append(failure_row)
         self.clear_failures.add(failure_row["source"])
+
+    def _started(self) -> None:
+        if self._since is None:
+            self._since = time.monotonic()
 
     def rows_of(self, source: str) -> tuple[list[dict], list[np.ndarray]]:
         """Rows and vectors of ``source``: buffered ones if any, else the stored ones (with
@@ -84,8 +100,9 @@ class BufferedWriter:
 
     @property
     def due(self) -> bool:
-        """Enough rows buffered for a commit."""
-        return len(self.rows) >= self.commit_rows
+        """Enough rows buffered for a commit, or the oldest has waited ``commit_seconds``."""
+        return len(self.rows) >= self.commit_rows or (
+            self._since is not None and time.monotonic() - self._since >= self.commit_seconds)
 
     def flush(self, *, force: bool = False) -> Committed | None:
         """Commit the buffer when due (or ``force``); None when nothing was committed."""
@@ -109,6 +126,7 @@ class BufferedWriter:
         self.items, self.rows, self.vectors, self.fails = [], [], [], []
         self.thumbs = {}
         self.remove, self.clear_failures = set(), set()
+        self._since = None
         return done
 
     def remove_sources(self, sources: Iterable[str]) -> None:

@@ -29,6 +29,7 @@ from nova_toolkit._core.atomic import atomic_write, atomic_write_bytes, atomic_w
 from .errors import (
     CollectionLockedError,
     CollectionNotFoundError,
+    CommitError,
     PartError,
     SettingsMismatchError,
     StoreError,
@@ -58,6 +59,7 @@ __all__ = [
     "CollectionLockedError",
     "CollectionNotFoundError",
     "CollectionSettings",
+    "CommitError",
     "CommitStats",
     "PartError",
     "SettingsMismatchError",

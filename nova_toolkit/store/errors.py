@@ -28,3 +28,15 @@ class PartError(StoreError):
     def __init__(self, path: object, problem: str) -> None:
         self.path = path
         super().__init__(f"{path}: part {problem}")
+
+
+class CommitError(StoreError):
+    """A commit could not be written (a full or read-only disk): nothing of it is visible,
+    the collection is as its last commit left it. ``errno`` is the OS error's."""
+
+    def __init__(self, root: object, error: OSError, version: int) -> None:
+        self.errno = error.errno
+        where = f" ({error.filename})" if error.filename else ""
+        super().__init__(f"{root}: cannot write a commit: {error.strerror or error}{where}; "
+                         f"the collection is kept as of its last commit (version {version}): "
+                         "free some space and run again to go on from there")
