@@ -88,7 +88,7 @@ class IndexFiles:
         if base >= 0:
             keys, data, metas = read_vectors(self._file("base", base, "parquet"), self.dimension)
             self._reset(max(1024, int(len(keys) * 1.25)))
-            loaded = self._load_faiss(base, len(keys))
+            loaded = self._load_faiss(base, data)
             self._apply_put(keys, data, metas, add_to_faiss=loaded is None)
             if loaded is not None:
                 self.faiss, self.choice = loaded
@@ -104,8 +104,10 @@ class IndexFiles:
     def _file(self, kind: str, seq: int, ext: str) -> Path:
         return self.path / f"{kind}-{seq:010d}.{ext}"
 
-    def _load_faiss(self, seq: int, n: int) -> tuple[Any, ann.IndexChoice] | None:
-        """The persisted FAISS index of base ``seq`` and its choice if sound, else None."""
+    def _load_faiss(self, seq: int, data: np.ndarray) -> tuple[Any, ann.IndexChoice] | None:
+        """The persisted FAISS index of base ``seq`` (whose stored vectors are ``data``) and
+        its choice if sound, else None."""
+        n = len(data)
         path = self._file("base", seq, "faiss")
         if not path.exists():
             return None
@@ -122,6 +124,8 @@ class IndexFiles:
         ):
             problem = (f"it holds {index.ntotal} vectors of dimension {index.d}, "
                        f"the stored vectors are {n} of dimension {self.dimension}")
+        if index is not None and problem is None:
+            problem = self._sample_problem(index, data)
         if problem is not None:
             # FAISS is derived from the Parquet vectors: say so, and rebuild it from them
             warnings.warn(f"{path}: corrupt FAISS index file, {problem}; rebuilding it from "
@@ -141,6 +145,27 @@ class IndexFiles:
             return None
         ann.apply_params(index, choice)
         return index, choice
+
+    def _sample_problem(self, index: Any, data: np.ndarray) -> str | None:
+        """Why ``index`` does not hold ``data`` (a sample of rows, reconstructed), or None.
+
+        The FAISS file is derived data: a tampered one whose checksum was recomputed passes
+        the hash, so its content is checked against the Parquet vectors it was built from.
+        Indexes that cannot reconstruct exactly (IVF-PQ codes) keep the count check only.
+        """
+        rows = np.unique(np.linspace(0, len(data) - 1, min(len(data), 16)).astype(np.int64))
+        if not rows.size or isinstance(faiss.downcast_index(index), faiss.IndexIVFPQ):
+            return None
+        try:
+            got = np.stack([index.reconstruct(int(i)) for i in rows])
+        except RuntimeError:  # no exact reconstruction for this index type
+            return None
+        want = self._search_form(data[rows])
+        off = np.flatnonzero(~np.all(np.isclose(got, want, atol=1e-5), axis=1))
+        if off.size:
+            return (f"its vector {int(rows[off[0]])} differs from the stored one "
+                    f"({off.size} of {rows.size} checked differ)")
+        return None
 
     def _write_part(self, kind: str, write: Any) -> None:
         seq = self.next_seq

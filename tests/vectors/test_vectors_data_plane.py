@@ -201,6 +201,38 @@ def test_corrupt_faiss_file_is_rebuilt(root: Path) -> None:
     assert list(index_dir.glob("*.faiss"))
 
 
+def test_a_tampered_faiss_file_with_a_recomputed_checksum_is_rebuilt(root: Path) -> None:
+    import hashlib
+
+    import faiss
+
+    c = local_client(root)
+    c.create_vector_bucket(vectorBucketName=BUCKET)
+    ix = make_index(c, dim=8)
+    c.put_vectors(**ix, vectors=random_vectors(50, 8))
+    q = {"float32": [1.0] * 8}
+    expected = c.query_vectors(**ix, topK=5, queryVector=q, returnDistance=True)["vectors"]
+    c.close()
+    index_dir = root / "buckets" / BUCKET / "indexes" / "idx"
+    (faiss_file,) = index_dir.glob("*.faiss")
+    # a forger's FAISS file: the same count and dimension, other vectors, and its checksum
+    # file written anew so the hash check passes
+    forged = faiss.read_index(str(faiss_file))
+    planted = np.random.default_rng(7).standard_normal((forged.ntotal, 8)).astype(np.float32)
+    faiss.normalize_L2(planted)
+    forged.reset()
+    forged.add(planted)
+    faiss.write_index(forged, str(faiss_file))
+    blob = faiss_file.read_bytes()
+    faiss_file.with_suffix(".sha256").write_text(
+        f"{hashlib.sha256(blob).hexdigest()} {len(blob)}")
+    c2 = local_client(root)
+    with pytest.warns(CorruptIndexWarning, match=r"its vector \d+ differs from the stored"):
+        got = c2.query_vectors(**ix, topK=5, queryVector=q, returnDistance=True)["vectors"]
+    assert got == expected  # answered from the stored vectors, not the planted ones
+    c2.close()
+
+
 def test_import_vectors_bulk(root: Path) -> None:
     c = local_client(root)
     c.create_vector_bucket(vectorBucketName=BUCKET)
