@@ -272,3 +272,13 @@ def test_lower_rooms_never_import_higher_ones() -> None:
 def test_relative_import_resolution(importer: str, level: int, module: str | None, expected: str) -> None:
     is_package = importer == "nova_toolkit.vectors"
     assert _resolve(importer, is_package, level, module) == expected
+
+
+#: The most lines a module may have (DESIGN.md's habit): a longer one holds several jobs.
+MAX_MODULE_LINES = 400
+
+
+def test_every_module_is_at_most_400_lines():
+    long = {str(p.relative_to(ROOT.parent)): n for p in sorted(ROOT.rglob("*.py"))
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES}
+    assert not long, f"split these modules (lines): {long}"
