@@ -1,7 +1,7 @@
 """``nova-toolkit`` command line: one module per subcommand, one dispatch style.
 
 Each subcommand module (:mod:`.embed`, :mod:`.search`, :mod:`.info`, :mod:`.metadata`,
-:mod:`.remove`, :mod:`.serve`, :mod:`.push`, :mod:`.pull`, :mod:`.map`) has
+:mod:`.remove`, :mod:`.serve`, :mod:`.push`, :mod:`.pull`, :mod:`.map`, :mod:`.verify`) has
 ``register(subparsers)``, which adds its parser and sets ``handler=run``; :func:`main`
 parses and calls ``args.handler(args)``. The options are a contract relied on by scripts;
 keep them stable. Subcommands only parse arguments and print: every action is a public API
@@ -20,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from nova_toolkit.cli import embed, info, metadata, pull, push, remove, search, serve
+from nova_toolkit.cli import embed, info, metadata, pull, push, remove, search, serve, verify
 from nova_toolkit.cli import map as map_command
 from nova_toolkit.cli.common import UserError, refuse_reserved, safe_streams, shown
 
@@ -30,7 +30,7 @@ _DISK_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG})
 __all__ = ["COMMANDS", "OneLineParser", "UserError", "build_parser", "error_line", "main"]
 
 #: The subcommands, in ``--help`` order.
-COMMANDS = (embed, search, info, metadata, remove, serve, push, pull, map_command)
+COMMANDS = (embed, search, info, metadata, remove, serve, push, pull, map_command, verify)
 
 
 class OneLineParser(argparse.ArgumentParser):

@@ -28,6 +28,7 @@ from nova_toolkit.collection.opening import (
     open_store,
 )
 from nova_toolkit.collection.search import SearchMixin
+from nova_toolkit.collection.verify import VerifyReport, open_for_verify, verify_collection
 from nova_toolkit.embedders import Embedder
 from nova_toolkit.media.library import MediaLibrary
 from nova_toolkit.pipeline.metadata_update import given_metadata
@@ -125,6 +126,26 @@ class Collection(IndexUpkeep, SearchMixin, MetadataMixin):
         coll = cls(store, emb, backend_options=backend_options, media_root=media_root)
         coll._embedder_given = embedder is not None
         return coll
+
+    # -- checking ------------------------------------------------------------------------
+    def verify(self, *, repair: bool = False) -> VerifyReport:
+        """Check the whole collection: manifest, every part (checksums, vector lengths), part
+        files no manifest lists, rows that disagree across tables, the index, ``derived/``.
+
+        ``repair=True`` (under the writer lock) rebuilds the index, removes derived files
+        that do not fit and leftover parts, and quarantines damaged parts: moved to
+        ``quarantine/<timestamp>/``, with the other rows of the sources that lost rows, and
+        dropped in one commit; ``report.lost_sources`` are then the files to re-embed (the
+        next :meth:`add` of the same folder does). Nothing stored is deleted.
+        """
+        return verify_collection(self, repair=repair)
+
+    @classmethod
+    def verify_at(cls, path: str | os.PathLike, *, repair: bool = False) -> VerifyReport:
+        """:meth:`verify` the collection at ``path``; a manifest that cannot be read is the
+        report's one problem (not an exception)."""
+        store, report = open_for_verify(path, repair=repair)
+        return report if store is None else cls(store).verify(repair=repair)
 
     @property
     def path(self) -> Path:

@@ -100,25 +100,19 @@ class Store:
     def _existing(cls, root: Path, settings: CollectionSettings | None) -> Store:
         """The collection at ``root``, refused when ``settings`` differ from its own."""
         store = cls(root, read_manifest(root / MANIFEST))
-        if settings is not None:
-            diff = store.settings.differences(settings)
-            if diff:
-                raise SettingsMismatchError(
-                    f"{root}: settings differ from the collection's: " + "; ".join(diff)
-                    + " (a collection's settings are fixed when it is created; "
-                    "use another --collection directory)"
-                )
+        if settings is not None and (diff := store.settings.differences(settings)):
+            raise SettingsMismatchError(
+                f"{root}: settings differ from the collection's: " + "; ".join(diff)
+                + " (a collection's settings are fixed when it is created; "
+                "use another --collection directory)")
         return store
 
     @classmethod
     def _create(cls, root: Path, settings: CollectionSettings) -> Store:
-        """Create the collection at ``root`` under its lock; when another process created it
-        first (its manifest appeared meanwhile), open that one and compare settings like any
-        other open, so no racer silently gets another's settings."""
+        """Create ``root`` under its lock; a manifest another process wrote meanwhile is
+        opened and compared like any other (no racer silently gets another's settings)."""
         from filelock import FileLock, Timeout
 
-        if root.exists() and not root.is_dir():
-            raise StoreError(f"{root}: exists and is not a directory")
         root.mkdir(parents=True, exist_ok=True)
         lock = FileLock(str(root / LOCK))
         deadline = time.monotonic() + CREATE_WAIT_S
@@ -130,15 +124,13 @@ class Store:
                 break
             except Timeout:
                 if time.monotonic() > deadline:
-                    raise CollectionLockedError(
-                        f"{root}: another process holds the lock of this new collection "
-                        "and has not created it; retry when it is done") from None
+                    raise CollectionLockedError(f"{root}: another process is creating this "
+                                                "collection; retry when it is done") from None
         try:
             if (root / MANIFEST).is_file():
                 return cls._existing(root, settings)
             if any(p for p in root.iterdir() if p.name != LOCK):
-                raise StoreError(f"{root}: exists and is not an empty directory nor a "
-                                 "collection")
+                raise StoreError(f"{root}: exists and is not an empty directory nor a collection")
             store = cls(root, new_manifest(settings.to_dict()))
             store._write_manifest()
             return store
@@ -156,8 +148,7 @@ class Store:
 
     @property
     def fingerprint(self) -> str:
-        """What derived files (maps, kNN graphs) must have been made from: this version of
-        these rows (segment part names are unique, so no two collections share one)."""
+        """What derived files must be made from: this version of these (unique) segment parts."""
         return fingerprint(self.version, self._manifest["parts"]["segments"],
                            self.settings.dimension)
 
@@ -253,6 +244,7 @@ class Store:
         thumbnails: pa.Table | None = None,
         remove_sources: Iterable[str] = (),
         clear_failures: Iterable[str] = (),
+        drop_parts: dict[str, Iterable[str]] | None = None,
     ) -> None:
         """Atomically remove every row of ``remove_sources`` and append the given rows.
 
@@ -265,6 +257,9 @@ class Store:
         such sources (found in the source index, not by reading every part); the
         manifest swap makes it all visible at once. Must be called inside
         :meth:`writer`. :attr:`last_commit` then tells what was read and written.
+
+        ``drop_parts`` (``{table: [names]}``) leaves parts out unread and undeleted: damaged
+        parts ``verify --repair`` moved to quarantine (:mod:`.verify`).
         """
         if self._lock is None:
             raise StoreError("commit() needs the writer lock: use `with store.writer():`")
@@ -272,7 +267,9 @@ class Store:
         removals = {"items": remove_all, "segments": remove_all,
                     "failures": remove_all | set(clear_failures), "thumbnails": remove_all}
         stats = CommitStats()
-        new_parts = {t: list(self._manifest["parts"][t]) for t in TABLES}
+        drop = {t: set((drop_parts or {}).get(t, ())) for t in TABLES}
+        new_parts = {t: [p for p in self._manifest["parts"][t] if p not in drop[t]]
+                     for t in TABLES}
         learnt: list[tuple[str, str, list[str]]] = []  # (table, new part, its sources)
         shared: dict[str, str] = {}  # one string object per source in this commit
         dropped: list[tuple[str, str]] = []  # (table, part made obsolete)
@@ -395,10 +392,6 @@ class Store:
 
     def garbage(self) -> list[Path]:
         """Part files no manifest names (left by a crash); safe to delete under the lock."""
-        out = []
-        for name in TABLES:
-            live = set(self._manifest["parts"][name])
-            folder = self.root / name
-            if folder.is_dir():
-                out.extend(p for p in folder.iterdir() if p.name not in live)
-        return out
+        parts = {t: set(names) for t, names in self._manifest["parts"].items()}
+        return [p for name in TABLES if (self.root / name).is_dir()
+                for p in (self.root / name).iterdir() if p.name not in parts[name]]
