@@ -32,6 +32,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["Problem", "VerifyReport", "open_for_verify", "verify_collection"]
 
+#: Checks run again when another process committed meanwhile (its parts then moved on).
+RETRIES = 3
+
 
 def open_for_verify(path: str | os.PathLike, *,
                     repair: bool = False) -> tuple[Store | None, VerifyReport | None]:
@@ -60,10 +63,13 @@ def verify_collection(coll: Collection, *, repair: bool = False) -> VerifyReport
     leftovers, rebuild the index and drop derived files that do not fit."""
     start = time.perf_counter()
     store = coll.store
-    report = VerifyReport(str(store.root), repair=repair)
     with store.writer() if repair else contextlib.nullcontext():
-        store.refresh()
-        tables = check_store(store, report, locked=repair)
+        for _ in range(RETRIES):  # without the lock a commit may land while parts are read
+            store.refresh()
+            report = VerifyReport(str(store.root), repair=repair)
+            tables = check_store(store, report, locked=repair)
+            if repair or not report.problems or _version_now(store) == store.version:
+                break
         changed = False
         if repair:
             before = store.version
@@ -79,6 +85,14 @@ def verify_collection(coll: Collection, *, repair: bool = False) -> VerifyReport
                                 "from are damaged (--repair quarantines them first)")
     report.seconds = time.perf_counter() - start
     return report
+
+
+def _version_now(store: Store) -> int | None:
+    """The version the manifest on disk has now (None when it cannot be read)."""
+    try:
+        return Store.open(store.root).version
+    except StoreError:
+        return None
 
 
 def _check_index(coll: Collection, report: VerifyReport, *, repair: bool,

@@ -17,7 +17,6 @@ re-embeds exactly those files. The index is checked and rebuilt one room up
 from __future__ import annotations
 
 import collections
-import contextlib
 import json
 import os
 import time
@@ -185,8 +184,13 @@ def quarantine(store: Store, report: VerifyReport, tables: dict[str, pa.Table]) 
     unknown: list[str] = []
     for p in report.problems:
         if p.kind == "leftover" and p.repaired is None:
-            with contextlib.suppress(FileNotFoundError):
+            try:
                 os.unlink(p.path)
+            except FileNotFoundError:
+                pass
+            except OSError as exc:  # a folder, a file we may not remove: left as it is
+                report.notes.append(f"{p.path}: not removed ({exc.strerror or exc})")
+                continue
             p.repaired = "removed (no manifest lists it)"
         elif p.kind == "rows":
             lost.update(p.sources)

@@ -201,3 +201,26 @@ def test_a_manifest_that_is_not_one_is_the_one_problem(coll_dir, tmp_path):
     assert "no settings" in report.problems[0].reason and not report.sound
     with pytest.raises(CollectionNotFoundError):
         Collection.verify_at(tmp_path / "nothing-here")
+
+
+def test_a_commit_landing_during_the_check_is_not_taken_for_damage(coll_dir, monkeypatch):
+    """Verify does not take the lock: a writer's commit may replace parts while they are read
+    (here a real removal through another Store, at the first part read); the check then runs
+    again on the new version instead of reporting the replaced parts as missing."""
+    import nova_toolkit.store.verify as verify_module
+
+    real = verify_module.read_part
+    landed = []
+
+    def read_part(path, schema):
+        if not landed:
+            writer = Store.open(coll_dir)
+            with writer.writer():
+                writer.commit(remove_sources=["owls.txt"])
+            landed.append(writer.version)
+        return real(path, schema)
+
+    monkeypatch.setattr(verify_module, "read_part", read_part)
+    report = Collection.verify_at(coll_dir)
+    assert landed and report.sound, report.problems
+    assert "owls.txt" not in Store.open(coll_dir).items().column("source").to_pylist()
