@@ -11,7 +11,13 @@ from typing import Any
 from nova_toolkit.embedders import Embedder
 from nova_toolkit.embedders.document_modes import mode_for_open
 from nova_toolkit.segment import SegmentationConfig
-from nova_toolkit.store import CollectionNotFoundError, CollectionSettings, Store, StoreError
+from nova_toolkit.store import (
+    CollectionNotFoundError,
+    CollectionSettings,
+    SettingsMismatchError,
+    Store,
+    StoreError,
+)
 
 
 def build_embedder(name: str, *, extra: dict | None = None, **options: Any) -> Embedder:
@@ -97,6 +103,10 @@ def open_store(path: str | os.PathLike, *, backend: str | None, dimension: int |
     See :meth:`Collection.open` for the rules.
     """
     path = Path(path)
+    given = dict(backend=backend, dimension=dimension, max_chars=max_chars,
+                 overlap_chars=overlap_chars, segment_seconds=segment_seconds,
+                 embedding_mode=embedding_mode, purpose=purpose, document_mode=document_mode,
+                 embedder=embedder, create=create, backend_options=backend_options)
     exists = Store.exists(path)
     if not create and not exists:
         raise CollectionNotFoundError(f"{path}: not a collection (no manifest.json)")
@@ -131,4 +141,11 @@ def open_store(path: str | os.PathLike, *, backend: str | None, dimension: int |
     )
     settings = settings_for(embedder, purpose or (stored.purpose if stored else
                                                   "GENERIC_INDEX"), config)
-    return Store.open(path, settings), embedder
+    try:
+        return Store.open(path, settings), embedder
+    except SettingsMismatchError:
+        if exists or not Store.exists(path):
+            raise
+        # another process created it since we looked: open it as the existing collection it
+        # now is (options left unset take its settings; those given are compared)
+        return open_store(path, **given)

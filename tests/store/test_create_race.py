@@ -2,9 +2,9 @@
 SettingsMismatchError, never the other's settings silently.
 
 Six real Python processes wait on a start file, then all open the same (absent) collection
-at once, half asking the local backend for dimension 256 and half for 384. The one whose
-manifest lands first fixes the settings; every other either asked the same and opens it, or
-asked differently and is refused.
+at once: two ask the local backend for dimension 256, two for 384, two for no dimension. The
+one whose manifest lands first fixes the settings; every other either asked the same (or
+nothing) and opens it, or asked differently and is refused.
 """
 
 from __future__ import annotations
@@ -27,7 +27,8 @@ import json, sys, time
 from pathlib import Path
 from nova_toolkit.collection import Collection
 from nova_toolkit.store import SettingsMismatchError
-coll, dimension, go, ready = sys.argv[1], int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4])
+coll, go, ready = sys.argv[1], Path(sys.argv[3]), Path(sys.argv[4])
+dimension = None if sys.argv[2] == "-" else int(sys.argv[2])
 ready.write_text("ready")
 while not go.exists():
     time.sleep(0.001)
@@ -43,11 +44,12 @@ except SettingsMismatchError as exc:
 def test_racing_creators_never_get_other_settings(tmp_path, round_):
     coll = tmp_path / "coll"
     go = tmp_path / "go"
-    asked = [256, 384] * 3
+    asked = [256, 384, None] * 2  # None: no dimension asked, so whatever is stored
     procs = []
     for i, dimension in enumerate(asked):
         procs.append(subprocess.Popen(
-            [sys.executable, "-c", RACER, str(coll), str(dimension), str(go),
+            [sys.executable, "-c", RACER, str(coll), "-" if dimension is None else
+             str(dimension), str(go),
              str(tmp_path / f"ready-{i}")],
             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))
     deadline = time.monotonic() + 120
@@ -64,11 +66,13 @@ def test_racing_creators_never_get_other_settings(tmp_path, round_):
     stored = Store.open(coll).settings.dimension
     assert stored in (256, 384)
     for r in results:
-        if "got" in r:
+        if r["asked"] is None:
+            assert r.get("got") == stored, r  # it asked for nothing: it gets what is there
+        elif "got" in r:
             assert r["got"] == r["asked"] == stored, r
         else:
             assert r["asked"] != stored and "dimension" in r["mismatch"], r
-    assert sum("got" in r for r in results) == 3  # exactly the three that asked the same
+    assert sum("got" in r for r in results) == 4  # the two that asked the same + the two Nones
 
 
 def test_creation_refuses_when_another_created_it_with_other_settings(tmp_path):
