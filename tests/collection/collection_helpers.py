@@ -24,3 +24,17 @@ def assert_refused(done, says: str) -> None:
     assert done.returncode == 2
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("nova-toolkit: error: ") and says in lines[0]
+
+
+class Counting:
+    """The real embedder, counting the batches that reach it (``calls``)."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.calls = inner, 0
+
+    def __getattr__(self, name):
+        return getattr(self.inner, name)
+
+    def embed(self, batch, *, purpose):
+        self.calls += 1
+        return self.inner.embed(batch, purpose=purpose)

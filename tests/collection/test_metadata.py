@@ -17,27 +17,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-from collection_helpers import assert_refused, three_texts, write
+from collection_helpers import Counting, assert_refused, three_texts, write
 
 from nova_toolkit import InvalidArgumentError
 from nova_toolkit.collection import INDEX_DIR, Collection
 
 ROOT = Path(__file__).resolve().parents[2]
 
-
-class Counting:
-    """The real embedder, counting the batches that reach it."""
-
-    def __init__(self, inner):
-        self.inner = inner
-        self.calls = 0
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-    def embed(self, batch, *, purpose):
-        self.calls += 1
-        return self.inner.embed(batch, purpose=purpose)
 
 
 @pytest.fixture

@@ -14,26 +14,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from collection_helpers import three_texts, write
+from collection_helpers import Counting, three_texts, write
 
 from nova_toolkit.collection import Collection
 from nova_toolkit.store import MANIFEST
 
 KEYS = ["a.txt", "b.txt", "sub/c.md"]
-
-
-class Counting:
-    """The real embedder, counting the calls that reach it."""
-
-    def __init__(self, inner) -> None:
-        self.inner, self.calls = inner, 0
-
-    def __getattr__(self, name):
-        return getattr(self.inner, name)
-
-    def embed(self, batch, *, purpose):
-        self.calls += 1
-        return self.inner.embed(batch, purpose=purpose)
 
 
 @pytest.fixture
