@@ -72,6 +72,10 @@ def read_meta_and_arrays(path: Path) -> tuple[dict, dict[str, np.ndarray]]:
     :class:`DerivedFileError` when it cannot be, :class:`StaleDerivedFile` for an older
     format's file."""
     try:
+        with open(path, "rb") as fh:
+            magic = fh.read(6)
+        if not magic.startswith((b"PK\x03\x04", b"\x93NUMPY")):
+            raise DerivedFileError(f"{path}: unreadable (not a NumPy .npz file)")
         z = np.load(path, allow_pickle=False)
         if not isinstance(z, np.lib.npyio.NpzFile):  # a bare .npy, as maps once were
             raise StaleDerivedFile(f"{path}: written by an older nova-toolkit (no header)")

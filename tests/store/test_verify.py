@@ -184,10 +184,11 @@ def test_derived_files_that_do_not_fit_are_removed_stale_ones_noted(coll_dir):
                   {"coords": np.zeros((n - 1, 2), np.float32)}, print_="older",
                   version=coll.store.version - 1, rows=n - 1, params={})
     (derived / "knn-cut.npz").write_bytes(b"PK\x03\x04")
+    np.save(derived / "projection-umap-legacy.npy", np.zeros((n, 2), np.float32))  # pre-header
     report = coll.verify()
     assert sorted(Path(p.path).name for p in report.problems) == [
         "knn-cut.npz", "projection-pca-bad.npz"]
-    assert any("1 stale" in note for note in report.notes)
+    assert any("2 stale" in note for note in report.notes)
     fixed = coll.verify(repair=True)
     assert fixed.sound
     assert sorted(p.name for p in derived.iterdir()) == ["projection-pca-good.npz"]
