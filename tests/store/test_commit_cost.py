@@ -17,6 +17,7 @@ import pytest
 
 from nova_toolkit.store import (
     CollectionSettings,
+    CommitError,
     Store,
     failures_schema,
     items_schema,
@@ -211,8 +212,9 @@ def test_failed_commit_leaves_the_index_as_it_was(built, monkeypatch):
 
     with monkeypatch.context() as m:
         m.setattr(manifest_module, "atomic_write_bytes", refuse)
-        with pytest.raises(OSError, match="disk full"):
+        with pytest.raises(CommitError, match="disk full") as info:  # the OS error, named
             add(store, sources(4)[:1], seed=42)
+        assert isinstance(info.value.__cause__, OSError)
     assert store.version == version
     add(store, sources(4)[:1], seed=42)
     assert store.last_commit.sources_read == {}
