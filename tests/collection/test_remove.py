@@ -21,6 +21,7 @@ from collection_helpers import assert_refused, three_texts, write
 
 from nova_toolkit import InvalidArgumentError
 from nova_toolkit.collection import INDEX_DIR, Collection
+from nova_toolkit.store import CommitError
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -152,7 +153,7 @@ def test_a_removal_interrupted_before_its_manifest_swap_loses_nothing(coll, lib,
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(store_module, "write_manifest", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(CommitError, match="No space"):  # the disk's error, named (issue 14)
         coll.remove(str(lib / "sub"))
     monkeypatch.undo()
     again = Collection.open(coll.path)
