@@ -22,6 +22,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nova_toolkit._core.printable import shown
 from nova_toolkit._core.progress import AddProgress
 from nova_toolkit.embedders import Embedder
 from nova_toolkit.media import MediaItem
@@ -72,12 +73,14 @@ class AddReport:
         """The counts, then one ``failed: SOURCE: REASON`` line per failure.
 
         At most ``max_failures`` failures are listed (None: all); :attr:`failures` has them all.
+        Names are escaped to one line each (:func:`nova_toolkit._core.printable.shown`).
         """
         lines = [self.headline()]
-        shown = self.failures if max_failures is None else self.failures[:max_failures]
-        lines += [f"failed: {source}: {reason}" for source, reason in shown]
-        if len(shown) < len(self.failures):
-            lines.append(f"... and {len(self.failures) - len(shown)} more failures "
+        listed = self.failures if max_failures is None else self.failures[:max_failures]
+        # names escaped: a file name holding a newline must not add a line of its own
+        lines += [f"failed: {shown(source)}: {shown(reason)}" for source, reason in listed]
+        if len(listed) < len(self.failures):
+            lines.append(f"... and {len(self.failures) - len(listed)} more failures "
                          "(report.failures lists them all)")
         return "\n".join(lines)
 

@@ -42,6 +42,20 @@ def test_a_long_failure_list_is_cut_and_says_so():
     assert len(report.summary(max_failures=None).splitlines()) == 31
 
 
+def test_summary_prints_a_hostile_name_on_its_own_one_line(tmp_path, local_embedder):
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (lib / "evil\nembedded 999, failed 0.txt").write_bytes(b"")  # empty: a failure
+    (lib / "tab\tname\u202e.txt").write_bytes(b"")
+    report = Collection.open(tmp_path / "c", embedder=local_embedder).add(
+        [str(lib)], progress=False)
+    lines = report.summary().splitlines()
+    assert len(lines) == 1 + 2  # the counts, then one line per failure: nothing injected
+    assert "failed: evil\\nembedded 999, failed 0.txt: " in report.summary()
+    assert "tab\\tname\\u202e.txt" in report.summary()
+    assert sorted(s for s, _ in report.failures)[0].startswith("evil\n")  # data unchanged
+
+
 def test_info_is_a_json_able_dict_with_a_notebook_table(tmp_path, local_embedder):
     lib = small_library(tmp_path / "lib")
     coll = Collection.open(tmp_path / "c", embedder=local_embedder)
