@@ -109,9 +109,24 @@ def _import_nodes(tree: ast.AST) -> list[tuple[ast.Import | ast.ImportFrom, bool
     return found
 
 
+def _parse(path: Path) -> ast.Module:
+    """``ast.parse`` of a module, retried when CPython 3.11's AST converter trips on its
+    process-wide recursion counter ("AST constructor recursion depth mismatch", CPython
+    gh-106905): another thread of the test process (3.11's traceback carets parse source
+    with ``ast`` too) can move it mid-parse. The source is the same; only the race is retried."""
+    source = path.read_text(encoding="utf-8")
+    for attempt in range(5):
+        try:
+            return ast.parse(source, filename=str(path))
+        except SystemError as exc:
+            if "recursion depth mismatch" not in str(exc) or attempt == 4:
+                raise
+    raise AssertionError("unreachable")
+
+
 def _imports(name: str, path: Path, modules: dict[str, Path]) -> dict[str, bool]:
     """Modules ``name`` imports → True when every such import is for type checking only."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = _parse(path)
     is_package = path.name == "__init__.py"
     found: dict[str, bool] = {}
     for node, type_only in _import_nodes(tree):
@@ -137,7 +152,7 @@ def _lazy_exports(modules: dict[str, Path]) -> dict[str, set[str]]:
     for name, path in modules.items():
         if path.name != "__init__.py":
             continue
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        for node in ast.walk(_parse(path)):
             if isinstance(node, ast.Constant) and isinstance(node.value, str):
                 hit = node.value if node.value in modules and node.value != name else None
                 if hit and hit.startswith(PACKAGE + "."):
